@@ -1,0 +1,58 @@
+"""Run records: one row per nightly or monthly run, written before the work
+starts (so a crash leaves a visible 'running' record) and closed after."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from ontzorging.schema import runs
+
+
+def start_run(engine: Engine, kind: str, as_of: date, now: datetime) -> int:
+    with engine.begin() as conn:
+        return int(
+            conn.execute(
+                runs.insert().values(kind=kind, as_of=as_of, started_at=now, status="running",
+                                     counts="{}")
+            ).inserted_primary_key[0]
+        )
+
+
+def finish_run(
+    engine: Engine, run_id: int, status: str, counts: Mapping[str, int], now: datetime,
+    error: str | None = None,
+) -> None:
+    with engine.begin() as conn:
+        conn.execute(
+            runs.update().where(runs.c.id == run_id).values(
+                status=status, finished_at=now, counts=json.dumps(dict(counts), sort_keys=True),
+                error=error,
+            )
+        )
+
+
+def list_runs(engine: Engine, limit: int = 100) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(runs).order_by(runs.c.id.desc()).limit(limit)).mappings().all()
+    return [
+        {
+            "id": r["id"], "kind": r["kind"], "as_of": r["as_of"].isoformat(),
+            "started_at": r["started_at"].isoformat(),
+            "finished_at": r["finished_at"].isoformat() if r["finished_at"] else None,
+            "status": r["status"], "counts": json.loads(r["counts"]), "error": r["error"],
+        }
+        for r in rows
+    ]
+
+
+def last_succeeded(engine: Engine, kind: str) -> date | None:
+    with engine.connect() as conn:
+        return conn.execute(
+            select(runs.c.as_of).where(runs.c.kind == kind, runs.c.status == "succeeded")
+            .order_by(runs.c.as_of.desc()).limit(1)
+        ).scalar()

@@ -1,0 +1,71 @@
+"""Entries and postings as values. An entry always balances: the check is
+made here, where the value is built, and again over the database in
+:mod:`ledger.check`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ledger.accounts import ROOTS
+from ledger.errors import UnbalancedEntry
+
+# The largest single posting we accept: a bound far above any benefit or rent,
+# so that an overflow or a units mistake stops the run instead of paying.
+MAX_POSTING_CENTS = 100_000_000_00
+
+
+@dataclass(frozen=True)
+class Posting:
+    account: str
+    amount_cents: int  # debit positive, credit negative (beancount convention)
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str  # idempotency key: one entry per key, ever
+    household_id: str | None
+    value_date: date
+    kind: str
+    description: str
+    postings: tuple[Posting, ...]
+    reverses_key: str | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.postings) < 2:
+            raise UnbalancedEntry(f"entry {self.key}: needs at least two postings")
+        if sum(p.amount_cents for p in self.postings) != 0:
+            raise UnbalancedEntry(f"entry {self.key}: postings do not sum to zero")
+        for p in self.postings:
+            if p.account.split(":")[0] not in ROOTS:
+                raise UnbalancedEntry(f"entry {self.key}: bad account {p.account!r}")
+            if abs(p.amount_cents) > MAX_POSTING_CENTS:
+                raise UnbalancedEntry(f"entry {self.key}: amount above the limit")
+
+    def reversal(self, key: str, value_date: date, reason: str) -> Entry:
+        """The entry that undoes this one; the original is never changed."""
+        return Entry(
+            key=key,
+            household_id=self.household_id,
+            value_date=value_date,
+            kind="reversal",
+            description=f"{reason} (reverses {self.key})",
+            postings=tuple(Posting(p.account, -p.amount_cents) for p in self.postings),
+            reverses_key=self.key,
+        )
+
+
+def transfer(
+    key: str,
+    household_id: str | None,
+    value_date: date,
+    kind: str,
+    description: str,
+    moves: list[tuple[str, str, int]],
+) -> Entry:
+    """An entry from (debit account, credit account, amount) moves; zero moves dropped."""
+    postings: list[Posting] = []
+    for debit, credit, amount in moves:
+        if amount:
+            postings += [Posting(debit, amount), Posting(credit, -amount)]
+    return Entry(key, household_id, value_date, kind, description, tuple(postings))

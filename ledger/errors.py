@@ -1,0 +1,6 @@
+class LedgerError(Exception):
+    """Base of the ledger's errors."""
+
+
+class UnbalancedEntry(LedgerError):
+    """An entry whose postings do not sum to zero: a bug, never bad input."""

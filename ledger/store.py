@@ -1,0 +1,93 @@
+"""Writing entries in bulk and reading balances. Entries get their ids from
+the writer so that postings and payment instructions can refer to them in the
+same bulk insert; writers run under the run lock, and the primary key stops
+any overlap."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from sqlalchemy import Connection, func, select
+
+from ledger.entries import Entry
+from ledger.schema import ledger_entries, ledger_postings
+
+# Rows per INSERT statement: large enough to amortise round trips, small
+# enough to keep a statement's parameters in memory.
+INSERT_CHUNK_ROWS = 5_000
+
+
+class EntryIds:
+    """Hands out entry ids after the highest one in the database."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._next = (conn.execute(select(func.max(ledger_entries.c.id))).scalar() or 0) + 1
+
+    def take(self) -> int:
+        value = self._next
+        self._next += 1
+        return value
+
+
+def insert_entries(
+    conn: Connection,
+    entries: Sequence[tuple[int, Entry]],
+    booked_at: datetime,
+    run_id: int | None = None,
+    reversed_ids: dict[str, int] | None = None,
+) -> int:
+    """Insert (id, entry) pairs with their postings; returns rows written."""
+    entry_rows = [
+        {
+            "id": entry_id,
+            "key": e.key,
+            "household_id": e.household_id,
+            "value_date": e.value_date,
+            "booked_at": booked_at,
+            "kind": e.kind,
+            "description": e.description[:200],
+            "reverses_entry_id": (reversed_ids or {}).get(e.reverses_key or ""),
+            "run_id": run_id,
+        }
+        for entry_id, e in entries
+    ]
+    posting_rows = [
+        {
+            "entry_id": entry_id,
+            "household_id": e.household_id,
+            "account": p.account,
+            "amount_cents": p.amount_cents,
+        }
+        for entry_id, e in entries
+        for p in e.postings
+    ]
+    _insert_chunked(conn, ledger_entries, entry_rows)
+    _insert_chunked(conn, ledger_postings, posting_rows)
+    return len(entry_rows) + len(posting_rows)
+
+
+def _insert_chunked(conn: Connection, table, rows: list[dict]) -> None:  # type: ignore[no-untyped-def]
+    for start in range(0, len(rows), INSERT_CHUNK_ROWS):
+        conn.execute(table.insert(), rows[start : start + INSERT_CHUNK_ROWS])
+
+
+def balances(
+    conn: Connection,
+    household_ids: Iterable[str] | None = None,
+    as_of: date | None = None,
+    account_prefix: str | None = None,
+) -> dict[str, int]:
+    """Balance per account, by value date up to and including ``as_of``."""
+    query = (
+        select(ledger_postings.c.account, func.sum(ledger_postings.c.amount_cents))
+        .join(ledger_entries, ledger_entries.c.id == ledger_postings.c.entry_id)
+        .group_by(ledger_postings.c.account)
+    )
+    if household_ids is not None:
+        query = query.where(ledger_postings.c.household_id.in_(list(household_ids)))
+    if as_of is not None:
+        query = query.where(ledger_entries.c.value_date <= as_of)
+    if account_prefix is not None:
+        query = query.where(ledger_postings.c.account.startswith(account_prefix))
+    return {account: int(total) for account, total in conn.execute(query)}

@@ -1,0 +1,351 @@
+"""Use case (part of the nightly run): allocate every imported benefits
+payment whose payout date has come, once, and book the result: allocation
+records, ledger entries, payment instructions (status pending) and signals.
+
+Households are processed a page at a time so that memory stays bounded and
+rows are written in bulk."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, select
+
+from ledger import accounts
+from ledger.entries import Entry, transfer
+from ledger.schema import ledger_entries
+from ledger.store import insert_entries
+from ontzorging.allocation import Allocation, Money, Policy, allocate, dues_for
+from ontzorging.dbutil import insert_ignoring_duplicates, insert_rows, next_id
+from ontzorging.facts import (
+    CreditorFacts,
+    HouseholdFacts,
+    MonthHistory,
+    ObligationFacts,
+    load_creditors,
+    load_history,
+    load_households,
+    load_obligations,
+    load_reserve_balances,
+)
+from ontzorging.periods import format_month
+from ontzorging.remittance import client_remittance, creditor_remittance
+from ontzorging.schema import (
+    allocated_payments,
+    allocation_lines,
+    allocations,
+    benefit_payments,
+    instruction_events,
+    payment_instructions,
+    signals,
+)
+from ontzorging.settings import Settings
+
+# Households per page: bounds memory and keeps each IN (...) list short.
+PAGE_HOUSEHOLDS = 500
+UNREGISTERED_NAME = "Ontvanger bijstand"
+SYSTEM_ACTOR = "ontzorging"
+
+
+@dataclass
+class _Ids:
+    entry: int
+    allocation: int
+    instruction: int
+
+    def take(self, name: str) -> int:
+        value = getattr(self, name)
+        setattr(self, name, value + 1)
+        return int(value)
+
+
+@dataclass
+class _Page:
+    """Rows of one page, written together."""
+
+    entries: list[tuple[int, Entry]] = field(default_factory=list)
+    allocations: list[dict[str, Any]] = field(default_factory=list)
+    allocated: list[dict[str, Any]] = field(default_factory=list)
+    lines: list[dict[str, Any]] = field(default_factory=list)
+    instructions: list[dict[str, Any]] = field(default_factory=list)
+    signals: list[dict[str, Any]] = field(default_factory=list)
+
+
+def allocate_due(
+    conn: Connection, as_of: date, settings: Settings, run_id: int | None, now: datetime
+) -> Counter[str]:
+    """Allocate every unallocated payment with payout date <= ``as_of``."""
+    counts: Counter[str] = Counter()
+    ids = _Ids(
+        next_id(conn, ledger_entries), next_id(conn, allocations), next_id(conn, payment_instructions)
+    )
+    creditor_facts = load_creditors(conn)
+    after: str | None = ""
+    while after is not None:
+        page_ids = _pending_households(conn, as_of, after)
+        if not page_ids:
+            break
+        page = _Page()
+        _allocate_households(conn, page_ids, as_of, settings, creditor_facts, ids, page, counts)
+        _write(conn, page, run_id, now, counts)
+        after = page_ids[-1]
+    _allocate_unregistered(conn, as_of, settings, run_id, now, ids, counts)
+    return counts
+
+
+def _pending(as_of: date) -> Any:
+    return and_(
+        benefit_payments.c.payout_date <= as_of,
+        ~select(allocated_payments.c.payment_id)
+        .where(allocated_payments.c.payment_id == benefit_payments.c.payment_id)
+        .exists(),
+    )
+
+
+def _pending_households(conn: Connection, as_of: date, after: str) -> list[str]:
+    query = (
+        select(benefit_payments.c.household_id)
+        .where(_pending(as_of), benefit_payments.c.household_id > after)
+        .distinct()
+        .order_by(benefit_payments.c.household_id)
+        .limit(PAGE_HOUSEHOLDS)
+    )
+    return list(conn.execute(query).scalars())
+
+
+def _allocate_households(
+    conn: Connection,
+    page_ids: Sequence[str],
+    as_of: date,
+    settings: Settings,
+    creditor_facts: dict[str, CreditorFacts],
+    ids: _Ids,
+    page: _Page,
+    counts: Counter[str],
+) -> None:
+    payments = conn.execute(
+        select(benefit_payments)
+        .where(_pending(as_of), benefit_payments.c.household_id.in_(page_ids))
+        .order_by(
+            benefit_payments.c.household_id, benefit_payments.c.period,
+            benefit_payments.c.payout_date, benefit_payments.c.payment_id,
+        )
+    ).mappings().all()
+    pools: dict[tuple[str, date], list[Any]] = defaultdict(list)
+    for p in payments:
+        pools[(p["household_id"], p["period"])].append(p)
+    household_facts = load_households(conn, page_ids)
+    obligation_facts = load_obligations(conn, page_ids)
+    history = load_history(conn, page_ids, [month for _, month in pools])
+    reserves = load_reserve_balances(conn, page_ids)
+    policy = Policy(
+        settings.allocation.priority,
+        settings.allocation.leefgeld_floor_cents,
+        settings.allocation.allow_partial,
+    )
+    for (hid, month), pool in pools.items():
+        household = household_facts[hid]
+        obligations = obligation_facts.get(hid, [])
+        dues = [d for o in obligations for d in dues_for(o.obligation, month, household.period)]
+        past = history.get((hid, month), MonthHistory())
+        result = allocate(
+            dues,
+            [Money(p["payment_id"], p["kind"], p["amount_cents"]) for p in pool],
+            past.taken,
+            policy,
+            prior_payout_cents=past.payout_from_withholdable_cents,
+            reserve_balance_cents=reserves[hid],
+        )
+        _track_reserves(reserves[hid], result)
+        counts["payments"] += len(pool)
+        counts["households"] += 1
+        counts["passed_through"] += 0 if dues else 1
+        _book(page, ids, household, month, pool, result, obligations, creditor_facts,
+              settings, as_of)
+
+
+def _track_reserves(balances: dict[str, int], result: Allocation) -> None:
+    for line in result.lines:
+        sign = {"reserve": 1, "pay_reserve": -1}.get(line.purpose, 0)
+        balances[line.obligation_id] = balances.get(line.obligation_id, 0) + sign * line.amount_cents
+
+
+def _book(
+    page: _Page,
+    ids: _Ids,
+    household: HouseholdFacts,
+    month: date,
+    pool: Sequence[Any],
+    result: Allocation,
+    obligations: Sequence[ObligationFacts],
+    creditor_facts: dict[str, CreditorFacts],
+    settings: Settings,
+    as_of: date,
+) -> None:
+    hid = household.household_id
+    allocation_id = ids.take("allocation")
+    entry_id = ids.take("entry")
+    value_date = max(p["payout_date"] for p in pool)
+    full_mode = settings.allocation.payout_mode == "full"
+    page.allocations.append(_allocation_row(allocation_id, hid, month, result,
+                                            household.period.covers_month(month)))
+    page.allocated += [{"payment_id": p["payment_id"], "allocation_id": allocation_id} for p in pool]
+    moves = [(accounts.held(hid), accounts.income(hid, p["kind"]), p["amount_cents"]) for p in pool]
+    by_id = {o.obligation.obligation_id: o for o in obligations}
+    for line in result.lines:
+        page.lines.append({
+            "allocation_id": allocation_id, "household_id": hid, "period": month,
+            "obligation_id": line.obligation_id, "kind": line.kind,
+            "creditor_id": line.creditor_id, "purpose": line.purpose,
+            "amount_cents": line.amount_cents, "shortfall_cents": line.shortfall_cents,
+        })
+        if line.purpose == "reserve":
+            moves.append((accounts.reserve(hid, line.obligation_id), accounts.held(hid),
+                          line.amount_cents))
+        else:
+            moves.append((accounts.expense(hid, line.kind),
+                          accounts.payable(hid, line.creditor_id), line.amount_cents))
+        if line.shortfall_cents:
+            page.signals.append(_signal(hid, "shortfall", f"{line.obligation_id}/{format_month(month)}",
+                                        as_of, f"{line.kind} {format_month(month)}: "
+                                        f"{line.shortfall_cents} cents not paid"))
+        if line.amount_cents and line.purpose != "reserve":
+            obligation = by_id[line.obligation_id]
+            creditor = creditor_facts[line.creditor_id]
+            source = (accounts.reserve(hid, line.obligation_id) if line.purpose == "pay_reserve"
+                      else accounts.held(hid))
+            page.instructions.append(_instruction(
+                ids.take("instruction"), f"{line.purpose}:{line.obligation_id}:"
+                f"{format_month(month)}:{allocation_id}", hid, allocation_id, month, line.kind,
+                creditor.name, creditor.iban, creditor.bic, line.amount_cents, value_date,
+                source, entry_id, creditor_id=creditor.creditor_id,
+                obligation_id=line.obligation_id, reference=obligation.reference,
+                reference_kind=obligation.reference_kind,
+                remittance=creditor_remittance(obligation.reference, line.kind, month,
+                                               household.name),
+            ))
+    leefgeld = accounts.expense(hid, accounts.LEEFGELD)
+    if result.payout_cents and full_mode:
+        moves.append((leefgeld, accounts.payable(hid, accounts.CLIENT), result.payout_cents))
+        iban = next((p["iban"] for p in reversed(pool) if p["iban"]), household.iban)
+        page.instructions.append(_instruction(
+            ids.take("instruction"), f"payout:{allocation_id}", hid, allocation_id, month,
+            accounts.LEEFGELD, household.name, iban, None, result.payout_cents, value_date,
+            accounts.held(hid), entry_id, remittance=client_remittance(month, household.language),
+        ))
+    elif result.payout_cents:
+        moves.append((leefgeld, accounts.held(hid), result.payout_cents))
+    page.entries.append((entry_id, transfer(
+        f"allocation:{allocation_id}", hid, value_date, "allocation",
+        f"Bijstand {format_month(month)}: vaste lasten en leefgeld", moves,
+    )))
+
+
+def _allocation_row(
+    allocation_id: int, hid: str | None, month: date, result: Allocation, in_period: bool
+) -> dict[str, Any]:
+    return {
+        "id": allocation_id, "household_id": hid, "period": month,
+        "withholdable_cents": result.withholdable_cents,
+        "pass_through_cents": result.pass_through_cents,
+        "payout_cents": result.payout_cents, "in_ontzorging": in_period,
+    }
+
+
+def _instruction(
+    instruction_id: int, key: str, hid: str | None, allocation_id: int, month: date, kind: str,
+    payee_name: str, payee_iban: str, payee_bic: str | None, amount_cents: int,
+    payout_date: date, source_account: str, entry_id: int, *, creditor_id: str | None = None,
+    obligation_id: str | None = None, reference: str = "", reference_kind: str = "free",
+    remittance: str,
+) -> dict[str, Any]:
+    return {
+        "id": instruction_id, "key": key, "household_id": hid, "allocation_id": allocation_id,
+        "period": month, "kind": kind, "creditor_id": creditor_id,
+        "obligation_id": obligation_id, "payee_name": payee_name, "payee_iban": payee_iban,
+        "payee_bic": payee_bic, "amount_cents": amount_cents, "reference": reference,
+        "reference_kind": reference_kind, "remittance": remittance, "payout_date": payout_date,
+        "source_account": source_account, "entry_id": entry_id, "status": "pending",
+    }
+
+
+def _signal(hid: str | None, kind: str, subject: str, on: date, detail: str) -> dict[str, Any]:
+    return {"household_id": hid, "kind": kind, "subject": subject, "raised_on": on,
+            "detail": detail}
+
+
+def _write(
+    conn: Connection, page: _Page, run_id: int | None, now: datetime, counts: Counter[str]
+) -> None:
+    written = insert_entries(conn, page.entries, now, run_id)
+    for row in page.allocations:
+        row["run_id"] = run_id
+    for row in page.instructions:
+        row["created_at"] = now
+    written += insert_rows(conn, allocations, page.allocations)
+    written += insert_rows(conn, allocated_payments, page.allocated)
+    written += insert_rows(conn, allocation_lines, page.lines)
+    written += insert_rows(conn, payment_instructions, page.instructions)
+    written += insert_rows(conn, instruction_events, [
+        {"instruction_id": row["id"], "at": now, "status": "pending", "actor": SYSTEM_ACTOR,
+         "reason": "allocated"}
+        for row in page.instructions
+    ])
+    counts["signals"] += insert_ignoring_duplicates(conn, signals, page.signals)
+    counts["entries"] += len(page.entries)
+    counts["instructions"] += len(page.instructions)
+    counts["shortfalls"] += sum(1 for row in page.lines if row["shortfall_cents"])
+    counts["rows_written"] += written + len(page.signals)
+
+
+def _allocate_unregistered(
+    conn: Connection, as_of: date, settings: Settings, run_id: int | None, now: datetime,
+    ids: _Ids, counts: Counter[str],
+) -> None:
+    """Payments of persons not in the register pass through unchanged (R5)."""
+    after = ""
+    while True:
+        rows = conn.execute(
+            select(benefit_payments)
+            .where(_pending(as_of), benefit_payments.c.household_id.is_(None),
+                   benefit_payments.c.payment_id > after)
+            .order_by(benefit_payments.c.payment_id)
+            .limit(PAGE_HOUSEHOLDS)
+        ).mappings().all()
+        if not rows:
+            return
+        page = _Page()
+        for p in rows:
+            _pass_through(page, ids, p, settings)
+        counts["unregistered"] += len(rows)
+        counts["payments"] += len(rows)
+        _write(conn, page, run_id, now, counts)
+        after = rows[-1]["payment_id"]
+
+
+def _pass_through(page: _Page, ids: _Ids, p: Any, settings: Settings) -> None:
+    allocation_id, entry_id = ids.take("allocation"), ids.take("entry")
+    amount = p["amount_cents"]
+    result = Allocation((), 0, amount, amount)
+    page.allocations.append(_allocation_row(allocation_id, None, p["period"], result, False))
+    page.allocated.append({"payment_id": p["payment_id"], "allocation_id": allocation_id})
+    out = accounts.expense(None, accounts.LEEFGELD)
+    moves = [(accounts.held(None), accounts.income(None, p["kind"]), amount)]
+    if settings.allocation.payout_mode == "full":
+        moves.append((out, accounts.payable(None, accounts.CLIENT), amount))
+        page.instructions.append(_instruction(
+            ids.take("instruction"), f"payout:{allocation_id}", None, allocation_id,
+            p["period"], "doorbetaling", p["payee_name"] or UNREGISTERED_NAME, p["iban"], None,
+            amount, p["payout_date"], accounts.held(None), entry_id,
+            remittance=client_remittance(p["period"], "nl"),
+        ))
+    else:
+        moves.append((out, accounts.held(None), amount))
+    page.entries.append((entry_id, transfer(
+        f"allocation:{allocation_id}", None, p["payout_date"], "pass_through",
+        f"Bijstand {format_month(p['period'])} doorbetaald", moves,
+    )))

@@ -1,0 +1,91 @@
+"""Read-side invariant check over ledger, allocations and payments
+(``ontzorging check``). Each rule is also enforced where values are built;
+this catches what a bug or a hand edit of the database would break."""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, case, func, select
+
+from ledger.check import MAX_REPORTED, check_ledger
+from ledger.schema import ledger_postings
+from ontzorging.schema import allocation_lines, allocations, obligations, payment_instructions
+
+UNRELEASED = ("pending",)
+
+
+def check_all(conn: Connection) -> list[str]:
+    return (
+        check_ledger(conn)
+        + _allocations_conserve(conn)
+        + _never_more_than_due(conn)
+        + _instructions_positive(conn)
+        + _payables_match_instructions(conn)
+    )
+
+
+def _allocations_conserve(conn: Connection) -> list[str]:
+    taken = (
+        select(allocation_lines.c.allocation_id,
+               func.sum(allocation_lines.c.amount_cents).label("taken"))
+        .where(allocation_lines.c.purpose != "pay_reserve")
+        .group_by(allocation_lines.c.allocation_id)
+        .subquery()
+    )
+    a = allocations
+    rows = conn.execute(
+        select(a.c.id)
+        .outerjoin(taken, taken.c.allocation_id == a.c.id)
+        .where(a.c.withholdable_cents + a.c.pass_through_cents
+               != func.coalesce(taken.c.taken, 0) + a.c.payout_cents)
+        .limit(MAX_REPORTED)
+    ).all()
+    return [f"allocation {i}: income is not fixed costs + reserves + payout" for (i,) in rows]
+
+
+def _never_more_than_due(conn: Connection) -> list[str]:
+    lines = allocation_lines
+    rows = conn.execute(
+        select(lines.c.obligation_id, lines.c.period, lines.c.purpose)
+        .join(obligations, obligations.c.obligation_id == lines.c.obligation_id)
+        .group_by(lines.c.obligation_id, lines.c.period, lines.c.purpose,
+                  obligations.c.amount_cents)
+        .having(func.sum(lines.c.amount_cents) > obligations.c.amount_cents)
+        .limit(MAX_REPORTED)
+    ).all()
+    return [f"obligation {o} {p}: {purpose} more than the amount due" for o, p, purpose in rows]
+
+
+def _instructions_positive(conn: Connection) -> list[str]:
+    rows = conn.execute(
+        select(payment_instructions.c.id).where(payment_instructions.c.amount_cents <= 0)
+        .limit(MAX_REPORTED)
+    ).all()
+    return [f"payment instruction {i}: amount not positive" for (i,) in rows]
+
+
+def _payables_match_instructions(conn: Connection) -> list[str]:
+    """What the ledger owes per household equals its unreleased instructions."""
+    owed = dict(
+        conn.execute(
+            select(ledger_postings.c.household_id, -func.sum(ledger_postings.c.amount_cents))
+            .where(ledger_postings.c.account.like("Liabilities:%:Payable:%"))
+            .group_by(ledger_postings.c.household_id)
+        ).all()
+    )
+    pi = payment_instructions
+    pending = dict(
+        conn.execute(
+            select(pi.c.household_id,
+                   func.sum(case((pi.c.status.in_(UNRELEASED), pi.c.amount_cents), else_=0)))
+            .group_by(pi.c.household_id)
+        ).all()
+    )
+    problems = []
+    for hid in sorted(set(owed) | set(pending), key=lambda h: h or ""):
+        if int(owed.get(hid) or 0) != int(pending.get(hid) or 0):
+            who = hid or "pass-through"
+            problems.append(
+                f"household {who}: ledger owes {int(owed.get(hid) or 0)} cents but "
+                f"unreleased instructions total {int(pending.get(hid) or 0)}"
+            )
+    return problems[:MAX_REPORTED]

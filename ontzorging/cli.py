@@ -1,0 +1,362 @@
+"""The command line (DESIGN.md 5.3). Thin: parse, call one use case, render.
+
+This module is the composition root: it is the one place in ``ontzorging``
+that reaches into ``jobs`` (for runs, locking and the scheduler)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from ontzorging.bootstrap import App, ClockError, bootstrap
+from ontzorging.db import DatabaseNotReady, upgrade_to_head
+from ontzorging.parsing.problems import FileRejected
+from ontzorging.periods import format_month, parse_month
+from ontzorging.settings import SettingsError
+from ontzorging.statements import UnknownHousehold
+
+EXIT_FAILED = 1
+EXIT_LOCKED = 75
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class CommandFailed(Exception):
+    """A refused or failed command: message printed, exit 1."""
+
+
+def _remember(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    def callback(ctx: click.Context, _param: click.Parameter, value: Any) -> Any:
+        store = ctx.find_root().ensure_object(dict)
+        if value not in (None, False):
+            store[name] = value
+        return value
+
+    return callback
+
+
+def common_options(func: F) -> F:
+    """--home, --config, --database-url and --json, before or after the command."""
+    for name, kwargs in reversed([
+        ("--home", {"help": "Data home (default: ONTZORGING_HOME or ./ontzorging-data)."}),
+        ("--config", {"help": "Settings file overriding the defaults (TOML)."}),
+        ("--database-url", {"help": "Database URL (default: SQLite in the data home)."}),
+        ("--json", {"is_flag": True, "help": "Print one JSON document."}),
+    ]):
+        key = name.lstrip("-").replace("-", "_")
+        func = click.option(name, key + "_opt", expose_value=False, is_eager=True,
+                            callback=_remember(key), **kwargs)(func)
+    return func
+
+
+def _opts() -> dict[str, Any]:
+    return click.get_current_context().find_root().ensure_object(dict)
+
+
+def _wants_json() -> bool:
+    return bool(_opts().get("json"))
+
+
+def _app(require_schema: bool = True) -> App:
+    o = _opts()
+    return bootstrap(o.get("home"), o.get("config"), o.get("database_url"),
+                     require_schema=require_schema)
+
+
+def emit(data: Any, human: Callable[[], None]) -> None:
+    if _wants_json():
+        click.echo(json.dumps(data, indent=2, sort_keys=False, default=str))
+    else:
+        human()
+
+
+@contextmanager
+def _failures() -> Iterator[None]:
+    from jobs.locking import LockHeld
+
+    try:
+        yield
+    except LockHeld as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_LOCKED)
+    except FileRejected as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.echo(f"error: file rejected with {len(exc.problems)} problem(s); "
+                   "nothing was imported", err=True)
+        sys.exit(EXIT_FAILED)
+    except (SettingsError, DatabaseNotReady, ClockError, UnknownHousehold, CommandFailed,
+            ValueError) as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FAILED)
+
+
+def handled(func: F) -> F:
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _failures():
+            return func(*args, **kwargs)
+
+    return common_options(wrapper)  # type: ignore[return-value]
+
+
+def _actor() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "ontzorging"
+
+
+@click.group()
+@common_options
+def main() -> None:
+    """Ontzorging: pays fixed costs from bijstand (art. 56a Participatiewet)."""
+
+
+@main.command()
+@handled
+def init() -> None:
+    """Create the data home and bring the database to the current schema."""
+    app = _app(require_schema=False)
+    app.home.create()
+    upgrade_to_head(app.engine)
+    emit({"home": str(app.home.root), "status": "ready"},
+         lambda: click.echo(f"ready: {app.home.root}"))
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(["households", "creditors", "obligations",
+                                           "bijstand", "bank"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@handled
+def import_command(kind: str, file: Path) -> None:
+    """Import one file, all or nothing."""
+    from ontzorging.imports import import_file
+
+    if kind == "bank":
+        raise CommandFailed("bank feedback import is not available in this version")
+    app = _app()
+    from jobs.locking import run_lock
+
+    with run_lock(app.engine), app.engine.begin() as conn:
+        outcome = import_file(conn, kind, file, _actor(), app.clock.now())
+    data = outcome.__dict__
+    if outcome.status == "unchanged":
+        message = f"{file.name}: identical to a file imported before; nothing changed"
+    else:
+        message = (f"{file.name}: imported {outcome.rows_new} new {kind} row(s)"
+                   f"{f', {outcome.rows_known} already known' if outcome.rows_known else ''}")
+    emit(data, lambda: click.echo(message))
+
+
+@main.group()
+def run() -> None:
+    """The nightly and monthly runs."""
+
+
+@run.command("nightly")
+@click.option("--date", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
+              help="Run as of this date (default: today).")
+@handled
+def run_nightly_command(as_of: Any) -> None:
+    """Everything due up to the date: inbox, allocation, ledger, batches, signals."""
+    from jobs.runner import run_nightly
+
+    app = _app()
+    day = as_of.date() if as_of else app.clock.today()
+    outcome = run_nightly(app, day, _actor())
+    _print_run(outcome)
+
+
+@run.command("monthly")
+@click.option("--month", type=str, default=None, help="YYYY-MM (default: last month).")
+@handled
+def run_monthly_command(month: str | None) -> None:
+    """Overviews and reports for a month."""
+    from jobs.runner import run_monthly
+
+    app = _app()
+    if month:
+        first = parse_month(month)
+    else:
+        today = app.clock.today().replace(day=1)
+        first = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
+    _print_run(run_monthly(app, first, _actor()))
+
+
+def _print_run(outcome: Any) -> None:
+    def human() -> None:
+        click.echo(f"run {outcome.run_id} ({outcome.kind}, as of {outcome.as_of}): "
+                   f"{outcome.status}")
+        for key, value in sorted(outcome.counts.items()):
+            click.echo(f"  {key}: {value}")
+        for problem in outcome.problems:
+            click.echo(f"  rejected: {problem}")
+
+    emit({"id": outcome.run_id, "kind": outcome.kind, "as_of": outcome.as_of.isoformat(),
+          "status": outcome.status, "counts": outcome.counts,
+          "problems": list(outcome.problems)}, human)
+
+
+@main.group()
+def runs() -> None:
+    """The record of past runs."""
+
+
+@runs.command("list")
+@handled
+def runs_list() -> None:
+    from jobs.runs import list_runs
+
+    items = list_runs(_app().engine)
+
+    def human() -> None:
+        for r in items:
+            click.echo(f"{r['id']:>5} {r['kind']:<8} {r['as_of']} {r['status']:<26} "
+                       f"{r['started_at'][:19]} -> {(r['finished_at'] or '')[:19]} "
+                       f"{json.dumps(r['counts'])}{'  ' + r['error'] if r['error'] else ''}")
+
+    emit(items, human)
+
+
+@main.command()
+@click.argument("household_id")
+@click.option("--period", required=True, help="YYYY-MM")
+@handled
+def statement(household_id: str, period: str) -> None:
+    """What happened to a household's money in a month."""
+    from ontzorging.statements import statement as build
+
+    with _app().engine.connect() as conn:
+        data = build(conn, household_id, parse_month(period))
+    emit(data, lambda: _print_statement(data))
+
+
+def _euro(cents: int) -> str:
+    sign = "-" if cents < 0 else ""
+    whole = f"{abs(cents) // 100:,}".replace(",", ".")
+    return f"{sign}€ {whole},{abs(cents) % 100:02d}"
+
+
+def _print_statement(d: dict[str, Any]) -> None:
+    click.echo(f"Household {d['household_id']}, {d['period']} "
+               f"({'in ontzorging' if d['in_ontzorging'] else 'not in ontzorging'}, "
+               f"period {d['period_start']} to {d['period_end']})")
+    click.echo(f"  income                {_euro(d['income_cents']):>14}")
+    for row in d["paid"]:
+        click.echo(f"  paid {row['kind']:<16} {_euro(row['amount_cents']):>14}  "
+                   f"{row['creditor_id']} ({row['status']})")
+    if d["reserved_cents"]:
+        click.echo(f"  reserved              {_euro(d['reserved_cents']):>14}")
+    for row in d["shortfall"]:
+        click.echo(f"  shortfall {row['kind']:<11} {_euro(row['amount_cents']):>14}")
+    click.echo(f"  payout to client      {_euro(d['payout_to_client_cents']):>14}")
+
+
+@main.group()
+def households() -> None:
+    """The register of households."""
+
+
+@households.command("list")
+@handled
+def households_list() -> None:
+    from ontzorging.households import list_households
+
+    with _app().engine.connect() as conn:
+        items = list_households(conn)
+
+    def human() -> None:
+        for h in items:
+            click.echo(f"{h['household_id']:<12} {h['name']:<28} {h['period_start']} - "
+                       f"{h['period_end']}  {h['coach']:<16} {','.join(h['signals'])}")
+
+    emit(items, human)
+
+
+@households.command("show")
+@click.argument("household_id")
+@click.option("--reveal-bsn", is_flag=True, help="Show BSNs in full (audited use only).")
+@handled
+def households_show(household_id: str, reveal_bsn: bool) -> None:
+    from ontzorging.households import show_household
+
+    with _app().engine.connect() as conn:
+        data = show_household(conn, household_id, reveal_bsn)
+    emit(data, lambda: click.echo(json.dumps(data, indent=2, ensure_ascii=False)))
+
+
+@households.command("end")
+@click.argument("household_id")
+@click.option("--date", "on", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--reason", required=True)
+@click.option("--by", "actor", default=None, help="Who decides (default: the OS user).")
+@handled
+def households_end(household_id: str, on: Any, reason: str, actor: str | None) -> None:
+    from jobs.locking import run_lock
+    from ontzorging.households import end_household
+
+    app = _app()
+    with run_lock(app.engine), app.engine.begin() as conn:
+        data = end_household(conn, household_id, on.date(), reason, actor or _actor(),
+                             app.clock.now())
+    emit(data, lambda: click.echo(f"{household_id}: ontzorging ends on {on.date()}"))
+
+
+@main.command()
+@handled
+def check() -> None:
+    """Check the invariants of ledger and payments; exit 1 on any violation."""
+    from ontzorging.checks import check_all
+
+    with _app().engine.connect() as conn:
+        problems = check_all(conn)
+    emit({"ok": not problems, "problems": problems},
+         lambda: click.echo("\n".join(problems) if problems else "ok: no violations"))
+    if problems:
+        sys.exit(EXIT_FAILED)
+
+
+@main.group()
+def export() -> None:
+    """Exports of the ledger."""
+
+
+@export.command("beancount")
+@click.option("--household", default=None)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+@handled
+def export_beancount_command(household: str | None, output: Path | None) -> None:
+    from ledger.beancount_export import export_beancount
+
+    with _app().engine.connect() as conn:
+        lines = export_beancount(conn, household)
+        if output is None:
+            for line in lines:
+                sys.stdout.write(line)
+        else:
+            with output.open("w", encoding="utf-8") as handle:
+                handle.writelines(lines)
+
+
+@main.command()
+@handled
+def demo() -> None:
+    """Load a demo municipality and run it through several months."""
+    from ontzorging.demo import run_demo
+
+    opts = _opts()
+    run_demo(opts.get("home"), opts.get("config"), opts.get("database_url"),
+             echo=click.echo, as_json=_wants_json())
+
+
+def format_period(month: date) -> str:
+    return format_month(month)

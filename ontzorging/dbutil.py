@@ -1,0 +1,39 @@
+"""Small database helpers shared by the use cases."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+# Rows per INSERT statement (see ledger.store for the same trade-off).
+INSERT_CHUNK_ROWS = 5_000
+
+
+def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
+    for start in range(0, len(rows), INSERT_CHUNK_ROWS):
+        conn.execute(table.insert(), list(rows[start : start + INSERT_CHUNK_ROWS]))
+    return len(rows)
+
+
+def insert_ignoring_duplicates(
+    conn: Connection, table: Table, rows: Sequence[dict[str, Any]]
+) -> int:
+    """Insert rows, skipping those that hit a unique key; returns rows inserted."""
+    if not rows:
+        return 0
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    inserted = 0
+    for start in range(0, len(rows), INSERT_CHUNK_ROWS):
+        statement = dialect.insert(table).on_conflict_do_nothing()
+        result = conn.execute(statement, list(rows[start : start + INSERT_CHUNK_ROWS]))
+        inserted += max(result.rowcount, 0)
+    return inserted
+
+
+def next_id(conn: Connection, table: Table) -> int:
+    """The id after the highest in ``table``; callers hold the run lock."""
+
+    return int(conn.execute(select(func.max(table.c.id))).scalar() or 0) + 1

@@ -1,0 +1,151 @@
+"""Repositories: read rows and turn them into the domain values the policy
+needs, a page of households at a time."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from ledger import accounts
+from ledger.schema import ledger_postings
+from ontzorging.allocation import Obligation, Taken
+from ontzorging.periods import Period
+from ontzorging.schema import (
+    allocation_lines,
+    allocations,
+    creditors,
+    households,
+    obligations,
+)
+
+
+@dataclass(frozen=True)
+class HouseholdFacts:
+    household_id: str
+    name: str
+    iban: str
+    language: str
+    coach: str
+    period: Period
+
+
+@dataclass(frozen=True)
+class CreditorFacts:
+    creditor_id: str
+    name: str
+    iban: str
+    bic: str | None
+
+
+@dataclass(frozen=True)
+class ObligationFacts:
+    obligation: Obligation
+    reference: str
+    reference_kind: str
+
+
+def period_of(row: Any) -> Period:
+    return Period.for_household(row["bijstand_start"], row["bijstand_end"], row["ended_on"])
+
+
+def load_households(conn: Connection, ids: Sequence[str]) -> dict[str, HouseholdFacts]:
+    rows = conn.execute(select(households).where(households.c.household_id.in_(ids))).mappings()
+    return {
+        r["household_id"]: HouseholdFacts(
+            r["household_id"], r["name"], r["iban"], r["language"], r["coach"], period_of(r)
+        )
+        for r in rows
+    }
+
+
+def load_obligations(conn: Connection, ids: Sequence[str]) -> dict[str, list[ObligationFacts]]:
+    result: dict[str, list[ObligationFacts]] = defaultdict(list)
+    query = select(obligations).where(obligations.c.household_id.in_(ids))
+    for r in conn.execute(query).mappings():
+        result[r["household_id"]].append(
+            ObligationFacts(
+                Obligation(
+                    r["obligation_id"], r["kind"], r["creditor_id"], r["amount_cents"],
+                    r["frequency"], r["valid_from"], r["valid_to"], r["legal_basis"],
+                ),
+                r["reference"],
+                r["reference_kind"],
+            )
+        )
+    return result
+
+
+def load_creditors(conn: Connection) -> dict[str, CreditorFacts]:
+    return {
+        r.creditor_id: CreditorFacts(r.creditor_id, r.name, r.iban, r.bic)
+        for r in conn.execute(select(creditors))
+    }
+
+
+@dataclass(frozen=True)
+class MonthHistory:
+    """What earlier allocations did for one household and month."""
+
+    taken: tuple[Taken, ...] = ()
+    payout_from_withholdable_cents: int = 0
+
+
+def load_history(
+    conn: Connection, ids: Sequence[str], months: Sequence[date]
+) -> dict[tuple[str, date], MonthHistory]:
+    if not months:
+        return {}
+    taken: dict[tuple[str, date], list[Taken]] = defaultdict(list)
+    lines = conn.execute(
+        select(
+            allocation_lines.c.household_id, allocation_lines.c.period,
+            allocation_lines.c.obligation_id, allocation_lines.c.purpose,
+            func.sum(allocation_lines.c.amount_cents),
+        )
+        .where(
+            allocation_lines.c.household_id.in_(ids),
+            allocation_lines.c.period.in_(sorted(set(months))),
+        )
+        .group_by(
+            allocation_lines.c.household_id, allocation_lines.c.period,
+            allocation_lines.c.obligation_id, allocation_lines.c.purpose,
+        )
+    )
+    for hid, month, obligation_id, purpose, total in lines:
+        taken[(hid, month)].append(Taken(obligation_id, purpose, int(total)))
+    payouts = conn.execute(
+        select(
+            allocations.c.household_id, allocations.c.period,
+            func.sum(allocations.c.payout_cents - allocations.c.pass_through_cents),
+        )
+        .where(allocations.c.household_id.in_(ids), allocations.c.period.in_(sorted(set(months))))
+        .group_by(allocations.c.household_id, allocations.c.period)
+    )
+    paid = {(hid, month): int(total) for hid, month, total in payouts}
+    return {
+        key: MonthHistory(tuple(taken.get(key, ())), paid.get(key, 0))
+        for key in set(taken) | set(paid)
+    }
+
+
+def load_reserve_balances(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, int]]:
+    """Reserve held per household and quarterly obligation, from the ledger."""
+    result: dict[str, dict[str, int]] = defaultdict(dict)
+    query = (
+        select(ledger_postings.c.household_id, ledger_postings.c.account,
+               func.sum(ledger_postings.c.amount_cents))
+        .where(
+            ledger_postings.c.household_id.in_(ids),
+            ledger_postings.c.account.like("Assets:Household:%:Reserve:%"),
+        )
+        .group_by(ledger_postings.c.household_id, ledger_postings.c.account)
+    )
+    for hid, account, total in conn.execute(query):
+        if account.startswith(accounts.reserve(hid, "x")[:-1]):
+            result[hid][account.rsplit(":", 1)[1]] = int(total)
+    return result

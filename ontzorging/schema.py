@@ -1,0 +1,258 @@
+"""The tables of the register, the benefits run, allocations, payment
+instructions, batches, signals, runs and the audit log. They live in the one
+MetaData of :mod:`ledger.schema`; Alembic migrations are generated from it and
+a test proves the two never drift."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from ledger.schema import metadata
+
+ID = String(35)  # every external id: SEPA's Max35Text
+BIGID = BigInteger().with_variant(Integer, "sqlite")  # autoincrement on both
+
+imported_files = Table(
+    "imported_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(20), nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("row_count", Integer, nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("imported_by", String(100), nullable=False),
+    UniqueConstraint("kind", "sha256"),
+)
+
+households = Table(
+    "households",
+    metadata,
+    Column("household_id", ID, primary_key=True),
+    Column("name", String(70), nullable=False),
+    Column("iban", String(34), nullable=False),
+    Column("bijstand_start", Date, nullable=False),
+    Column("bijstand_end", Date),
+    Column("coach", String(100), nullable=False),
+    Column("language", String(2), nullable=False),
+    Column("ended_on", Date),
+    Column("end_reason", String(200)),
+    Column("imported_file_id", Integer, ForeignKey("imported_files.id"), nullable=False),
+)
+
+household_members = Table(
+    "household_members",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("household_id", ID, ForeignKey("households.household_id"), nullable=False),
+    Column("role", String(10), nullable=False),  # applicant | partner
+    Column("bsn", String(9), nullable=False, unique=True),
+    Column("name", String(70), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    UniqueConstraint("household_id", "role"),
+)
+
+creditors = Table(
+    "creditors",
+    metadata,
+    Column("creditor_id", ID, primary_key=True),
+    Column("name", String(70), nullable=False),
+    Column("iban", String(34), nullable=False),
+    Column("bic", String(11)),
+    Column("kind", String(20), nullable=False),
+    Column("imported_file_id", Integer, ForeignKey("imported_files.id"), nullable=False),
+)
+
+obligations = Table(
+    "obligations",
+    metadata,
+    Column("obligation_id", ID, primary_key=True),
+    Column("household_id", ID, ForeignKey("households.household_id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("creditor_id", ID, ForeignKey("creditors.creditor_id"), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("frequency", String(10), nullable=False),
+    Column("reference", String(140), nullable=False),
+    Column("reference_kind", String(20), nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),
+    Column("legal_basis", String(12), nullable=False),
+    Column("imported_file_id", Integer, ForeignKey("imported_files.id"), nullable=False),
+)
+
+benefit_payments = Table(
+    "benefit_payments",
+    metadata,
+    Column("payment_id", String(80), primary_key=True),
+    Column("bsn", String(9)),  # used to match, never shown
+    Column("household_id", ID, ForeignKey("households.household_id"), index=True),
+    Column("payee_name", String(70)),
+    Column("period", Date, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("payout_date", Date, nullable=False, index=True),
+    Column("iban", String(34)),
+    Column("imported_file_id", Integer, ForeignKey("imported_files.id"), nullable=False),
+)
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(10), nullable=False),
+    Column("as_of", Date, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("status", String(12), nullable=False),
+    Column("counts", Text, nullable=False),
+    Column("error", Text),
+)
+
+allocations = Table(
+    "allocations",
+    metadata,
+    Column("id", BIGID, primary_key=True),
+    Column("household_id", ID, ForeignKey("households.household_id")),
+    Column("period", Date, nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id")),
+    Column("withholdable_cents", BigInteger, nullable=False),
+    Column("pass_through_cents", BigInteger, nullable=False),
+    Column("payout_cents", BigInteger, nullable=False),
+    Column("in_ontzorging", Boolean, nullable=False),
+    Index("ix_allocations_household_period", "household_id", "period"),
+)
+
+# One row per benefits payment: the primary key makes allocation at-most-once.
+allocated_payments = Table(
+    "allocated_payments",
+    metadata,
+    Column("payment_id", String(80), ForeignKey("benefit_payments.payment_id"), primary_key=True),
+    Column("allocation_id", BigInteger, ForeignKey("allocations.id"), nullable=False, index=True),
+)
+
+allocation_lines = Table(
+    "allocation_lines",
+    metadata,
+    Column("id", BIGID, primary_key=True),
+    Column("allocation_id", BigInteger, ForeignKey("allocations.id"), nullable=False),
+    Column("household_id", ID, nullable=False),
+    Column("period", Date, nullable=False),
+    Column("obligation_id", ID, ForeignKey("obligations.obligation_id"), nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("creditor_id", ID, nullable=False),
+    Column("purpose", String(12), nullable=False),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("shortfall_cents", BigInteger, nullable=False),
+    UniqueConstraint("allocation_id", "obligation_id", "purpose"),
+    Index("ix_allocation_lines_household_period", "household_id", "period"),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("execution_date", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("total_cents", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("run_id", Integer, ForeignKey("runs.id")),
+    Column("decided_by", String(100)),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("reason", String(200)),
+)
+
+payment_instructions = Table(
+    "payment_instructions",
+    metadata,
+    Column("id", BIGID, primary_key=True),
+    Column("key", String(120), nullable=False, unique=True),
+    Column("household_id", ID, ForeignKey("households.household_id"), index=True),
+    Column("allocation_id", BigInteger, ForeignKey("allocations.id")),
+    Column("period", Date, nullable=False),
+    Column("kind", String(20), nullable=False),  # cost kind, or leefgeld / pass-through
+    Column("creditor_id", ID, ForeignKey("creditors.creditor_id")),
+    Column("obligation_id", ID, ForeignKey("obligations.obligation_id")),
+    Column("payee_name", String(70), nullable=False),
+    Column("payee_iban", String(34), nullable=False),
+    Column("payee_bic", String(11)),
+    Column("amount_cents", BigInteger, nullable=False),
+    Column("reference", String(140), nullable=False),
+    Column("reference_kind", String(20), nullable=False),
+    Column("remittance", String(140), nullable=False),
+    Column("payout_date", Date, nullable=False),
+    Column("source_account", String(120), nullable=False),
+    Column("entry_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=False),
+    Column("status", String(12), nullable=False, index=True),
+    Column("batch_id", Integer, ForeignKey("batches.id"), index=True),
+    Column("end_to_end_id", String(35), unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+instruction_events = Table(
+    "instruction_events",
+    metadata,
+    Column("id", BIGID, primary_key=True),
+    Column("instruction_id", BigInteger, ForeignKey("payment_instructions.id"), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("reason", String(200)),
+    Index("ix_instruction_events_instruction", "instruction_id"),
+)
+
+payment_files = Table(
+    "payment_files",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False),
+    Column("sequence", Integer, nullable=False),
+    Column("file_name", String(120), nullable=False, unique=True),
+    Column("message_id", String(35), nullable=False, unique=True),
+    Column("payment_info_id", String(35), nullable=False, unique=True),
+    Column("version", String(20), nullable=False),
+    Column("count", Integer, nullable=False),
+    Column("total_cents", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("sha256", String(64)),
+    UniqueConstraint("batch_id", "sequence"),
+)
+
+signals = Table(
+    "signals",
+    metadata,
+    Column("id", BIGID, primary_key=True),
+    Column("household_id", ID, ForeignKey("households.household_id")),
+    Column("kind", String(30), nullable=False),
+    Column("subject", String(120), nullable=False),  # what it is about, e.g. "D4/2026-03"
+    Column("raised_on", Date, nullable=False),
+    Column("detail", String(300), nullable=False),
+    Column("resolved_on", Date),
+    Column("resolved_by", String(100)),
+    UniqueConstraint("household_id", "kind", "subject"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", BIGID, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("subject", String(120), nullable=False),
+    Column("detail", Text, nullable=False),
+    Column("reason", String(300)),
+)

@@ -1,0 +1,208 @@
+"""Settings: TOML defaults shipped in ``ontzorging.config``, overridden by a
+file from ``--config`` or ``ONTZORGING_CONFIG``. Every key is validated at
+start; a wrong key or value raises :class:`SettingsError` naming the key."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from datetime import time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from payments.accounts import InvalidBic, InvalidIban, parse_bic, parse_iban
+
+FIXED_COST_KINDS = ("huur", "energie", "water", "zorgverzekering", "overig")
+PAIN001_VERSIONS = ("pain.001.001.09", "pain.001.001.03")
+PAYOUT_MODES = ("full", "creditors_only")
+# A file of more than this many transfers is refused by some banks' portals.
+MAX_TRANSACTIONS_PER_FILE_LIMIT = 100_000
+
+
+class SettingsError(Exception):
+    """A setting is missing, unknown or has an invalid value."""
+
+
+@dataclass(frozen=True)
+class Municipality:
+    name: str
+    iban: str
+    bic: str | None
+
+
+@dataclass(frozen=True)
+class SepaSettings:
+    version: str
+    max_transactions_per_file: int
+    require_approval: bool
+
+
+@dataclass(frozen=True)
+class AllocationSettings:
+    payout_mode: str
+    priority: tuple[str, ...]
+    leefgeld_floor_cents: int
+    allow_partial: bool
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    timezone: str
+    nightly_time: time
+    monthly_day: int
+    monthly_time: time
+    misfire_grace_hours: int
+
+
+@dataclass(frozen=True)
+class Settings:
+    municipality: Municipality
+    sepa: SepaSettings
+    allocation: AllocationSettings
+    schedule: ScheduleSettings
+
+
+def load_settings(override: Path | None = None) -> Settings:
+    defaults = tomllib.loads(
+        resources.files("ontzorging.config").joinpath("defaults.toml").read_text("utf-8")
+    )
+    merged = defaults
+    if override is not None:
+        try:
+            data = tomllib.loads(override.read_text("utf-8"))
+        except FileNotFoundError as exc:
+            raise SettingsError(f"{override}: settings file not found") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise SettingsError(f"{override}: not valid TOML: {exc}") from exc
+        merged = _merge(defaults, data, prefix="")
+    return _build(merged)
+
+
+def _merge(defaults: dict[str, Any], data: dict[str, Any], prefix: str) -> dict[str, Any]:
+    merged = dict(defaults)
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if key not in defaults:
+            raise SettingsError(f"{name}: unknown setting")
+        if isinstance(defaults[key], dict):
+            if not isinstance(value, dict):
+                raise SettingsError(f"{name}: must be a table")
+            merged[key] = _merge(defaults[key], value, prefix=f"{name}.")
+        else:
+            merged[key] = value
+    return merged
+
+
+def _build(d: dict[str, Any]) -> Settings:
+    m, s, a, sch = d["municipality"], d["sepa"], d["allocation"], d["schedule"]
+    if a["carry_shortfall"] is not False:
+        raise SettingsError("allocation.carry_shortfall: only false is supported")
+    return Settings(
+        municipality=Municipality(
+            name=_text(m, "municipality.name", "name"),
+            iban=_iban(m["iban"]),
+            bic=_bic(m["bic"]),
+        ),
+        sepa=SepaSettings(
+            version=_choice(s["version"], "sepa.version", PAIN001_VERSIONS),
+            max_transactions_per_file=_int(
+                s["max_transactions_per_file"],
+                "sepa.max_transactions_per_file",
+                1,
+                MAX_TRANSACTIONS_PER_FILE_LIMIT,
+            ),
+            require_approval=_bool(s["require_approval"], "sepa.require_approval"),
+        ),
+        allocation=AllocationSettings(
+            payout_mode=_choice(a["payout_mode"], "allocation.payout_mode", PAYOUT_MODES),
+            priority=_priority(a["priority"]),
+            leefgeld_floor_cents=_cents(a["leefgeld_floor"], "allocation.leefgeld_floor"),
+            allow_partial=_bool(a["allow_partial"], "allocation.allow_partial"),
+        ),
+        schedule=_schedule(sch),
+    )
+
+
+def _schedule(sch: dict[str, Any]) -> ScheduleSettings:
+    tz = _text(sch, "schedule.timezone", "timezone")
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"schedule.timezone: unknown time zone {tz!r}") from exc
+    return ScheduleSettings(
+        timezone=tz,
+        nightly_time=_time(sch["nightly_time"], "schedule.nightly_time"),
+        monthly_day=_int(sch["monthly_day"], "schedule.monthly_day", 1, 28),
+        monthly_time=_time(sch["monthly_time"], "schedule.monthly_time"),
+        misfire_grace_hours=_int(sch["misfire_grace_hours"], "schedule.misfire_grace_hours", 1, 24 * 31),
+    )
+
+
+def _text(d: dict[str, Any], name: str, key: str) -> str:
+    value = d[key]
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(f"{name}: must be a non-empty text")
+    return value.strip()
+
+
+def _iban(value: Any) -> str:
+    try:
+        return parse_iban(str(value))
+    except InvalidIban as exc:
+        raise SettingsError(f"municipality.iban: {exc}") from exc
+
+
+def _bic(value: Any) -> str | None:
+    if not str(value).strip():
+        return None
+    try:
+        return parse_bic(str(value))
+    except InvalidBic as exc:
+        raise SettingsError(f"municipality.bic: {exc}") from exc
+
+
+def _choice(value: Any, name: str, allowed: tuple[str, ...]) -> str:
+    if value not in allowed:
+        raise SettingsError(f"{name}: must be one of {', '.join(allowed)}, not {value!r}")
+    return str(value)
+
+
+def _int(value: Any, name: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise SettingsError(f"{name}: must be a whole number from {low} to {high}")
+    return value
+
+
+def _bool(value: Any, name: str) -> bool:
+    if not isinstance(value, bool):
+        raise SettingsError(f"{name}: must be true or false")
+    return value
+
+
+def _priority(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or sorted(value) != sorted(FIXED_COST_KINDS):
+        raise SettingsError(
+            f"allocation.priority: must list each of {', '.join(FIXED_COST_KINDS)} once"
+        )
+    return tuple(value)
+
+
+_CENTS = re.compile(r"^(\d{1,7})(?:[.,](\d{2}))?$")
+
+
+def _cents(value: Any, name: str) -> int:
+    match = _CENTS.match(str(value).strip())
+    if not match:
+        raise SettingsError(f"{name}: must be an amount in euro such as \"25,00\"")
+    return int(match.group(1)) * 100 + int(match.group(2) or 0)
+
+
+def _time(value: Any, name: str) -> time:
+    try:
+        hour, minute = (int(p) for p in str(value).split(":"))
+        return time(hour, minute)
+    except ValueError as exc:
+        raise SettingsError(f"{name}: must be a time HH:MM") from exc

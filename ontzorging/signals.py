@@ -1,0 +1,48 @@
+"""Signals for the coach (R8) that follow from the calendar: the period ends
+within six weeks (handover due), or has ended. Raised once each."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from ontzorging.dbutil import insert_ignoring_duplicates
+from ontzorging.facts import period_of
+from ontzorging.periods import Period
+from ontzorging.schema import households, signals
+
+HANDOVER_NOTICE_DAYS = 42  # six weeks: time to arrange own payments per creditor
+PAGE_ROWS = 5_000
+
+
+def period_signals(household_id: str, period: Period, as_of: date) -> list[dict[str, Any]]:
+    """Pure: the period signals due for one household on ``as_of``."""
+    days = period.days_until_end(as_of)
+    end = period.end.isoformat()
+    if days < 0:
+        return [_row(household_id, "period_ended", end, as_of, f"56a period ended on {end}")]
+    if days <= HANDOVER_NOTICE_DAYS and period.start <= as_of:
+        return [_row(household_id, "handover_due", end, as_of,
+                     f"56a period ends on {end}: arrange own payments with the client")]
+    return []
+
+
+def raise_period_signals(conn: Connection, as_of: date) -> int:
+    raised, after = 0, ""
+    while True:
+        rows = conn.execute(
+            select(households).where(households.c.household_id > after)
+            .order_by(households.c.household_id).limit(PAGE_ROWS)
+        ).mappings().all()
+        if not rows:
+            return raised
+        new = [s for r in rows for s in period_signals(r["household_id"], period_of(r), as_of)]
+        raised += insert_ignoring_duplicates(conn, signals, new)
+        after = rows[-1]["household_id"]
+
+
+def _row(hid: str, kind: str, subject: str, on: date, detail: str) -> dict[str, Any]:
+    return {"household_id": hid, "kind": kind, "subject": subject, "raised_on": on,
+            "detail": detail}

@@ -1,0 +1,69 @@
+"""pain.001 versions, their namespaces, the ISO XSDs bundled with sepaxml, and safe parsing.
+
+The XSDs are the generic ISO 20022 schemas shipped inside the ``sepaxml`` wheel
+(``sepaxml/schemas/*.xsd``); sepaxml itself is not used to write files (docs/adr/0002).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import Final, Literal, get_args
+
+from lxml import etree
+
+from payments.errors import InvalidPaymentFile
+
+Pain001Version = Literal["pain.001.001.09", "pain.001.001.03"]
+PAIN001_VERSIONS: Final[tuple[Pain001Version, ...]] = get_args(Pain001Version)
+DEFAULT_VERSION: Final[Pain001Version] = "pain.001.001.09"
+
+_NAMESPACE_PREFIX: Final = "urn:iso:std:iso:20022:tech:xsd:"
+
+
+def namespace_of(version: Pain001Version) -> str:
+    return _NAMESPACE_PREFIX + version
+
+
+def version_of_namespace(namespace: str) -> Pain001Version | None:
+    for version in PAIN001_VERSIONS:
+        if namespace == namespace_of(version):
+            return version
+    return None
+
+
+@lru_cache(maxsize=len(PAIN001_VERSIONS))
+def xml_schema(version: Pain001Version) -> etree.XMLSchema:
+    """The ISO XSD of ``version``, compiled once per process."""
+    if version not in PAIN001_VERSIONS:
+        raise ValueError(f"unsupported pain.001 version {version!r}")
+    source = resources.files("sepaxml").joinpath("schemas", f"{version}.xsd").read_bytes()
+    return etree.XMLSchema(etree.fromstring(source, _parser()))
+
+
+def _parser() -> etree.XMLParser:
+    # No DTDs, no entity expansion, no network: payment files come from other systems.
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, remove_comments=False
+    )
+
+
+def parse_xml(xml_bytes: bytes) -> etree._Element:
+    """The root element, or :class:`InvalidPaymentFile` with the parser's line and message."""
+    try:
+        root = etree.fromstring(xml_bytes, _parser())
+    except etree.XMLSyntaxError as error:
+        line = error.lineno if error.lineno is not None else "?"
+        raise InvalidPaymentFile([f"line {line}: not well-formed XML: {error.msg}"]) from None
+    if root.getroottree().docinfo.internalDTD is not None:
+        raise InvalidPaymentFile(["line 1: a DOCTYPE is not allowed in a payment file"])
+    return root
+
+
+def local_name(element: etree._Element) -> str:
+    return etree.QName(element).localname
+
+
+def describe(element: etree._Element) -> str:
+    """``line N: <Tag>`` for error messages."""
+    return f"line {element.sourceline}: <{local_name(element)}>"
