@@ -139,9 +139,7 @@ BAD = {
     "bsn all zeros": one_row("bijstand", "bsn", "11-proef", bsn="000000000"),
     "bijstand bsn empty": one_row("bijstand", "bsn", "required", bsn=""),
     # IBAN / BIC
-    "iban checksum wrong": one_row(
-        "households", "iban", "checksum", iban="NL91ABNA0417164301"
-    ),
+    "iban checksum wrong": one_row("households", "iban", "checksum", iban="NL91ABNA0417164301"),
     "NL iban with unknown bank code": one_row(
         "creditors", "iban", "unknown Dutch bank code", iban="NL51ZZZZ0123456789"
     ),
@@ -230,8 +228,11 @@ BAD = {
         "also on line 2",
     ),
     "duplicate creditor_id ignoring case": Bad(
-        "creditors", text("creditors", C_ROW, row("creditors", creditor_id="c-woon")), 3,
-        "creditor_id", "also on line 2",
+        "creditors",
+        text("creditors", C_ROW, row("creditors", creditor_id="c-woon")),
+        3,
+        "creditor_id",
+        "also on line 2",
     ),
     "duplicate payment_id": Bad(
         "bijstand",
@@ -290,7 +291,11 @@ BAD = {
         "twice",
     ),
     "column without a name": Bad(
-        "creditors", f"creditor_id;name;iban;kind;\nC-1;X;{IBAN_CREDITOR};huur;\n", 1, "-", "no name"
+        "creditors",
+        f"creditor_id;name;iban;kind;\nC-1;X;{IBAN_CREDITOR};huur;\n",
+        1,
+        "-",
+        "no name",
     ),
     "header has no delimiter": Bad("creditors", "creditor_id\nC-1\n", 1, "-", "delimiter"),
     "no header: data first": Bad(
@@ -305,7 +310,11 @@ BAD = {
     "only blank lines": Bad("creditors", "\n \n;;\n", 0, "-", "empty"),
     "BOM only": Bad("creditors", b"\xef\xbb\xbf", 0, "-", "empty"),
     "row with too few fields": Bad(
-        "creditors", text("creditors", "C-1;X;" + IBAN_CREDITOR), 2, "-", "3 fields, the header has 5"
+        "creditors",
+        text("creditors", "C-1;X;" + IBAN_CREDITOR),
+        2,
+        "-",
+        "3 fields, the header has 5",
     ),
     "row with too many fields": Bad(
         "creditors", text("creditors", C_ROW + ";extra"), 2, "-", "6 fields"

@@ -1,0 +1,123 @@
+"""``ontzorging demo``: a demo municipality run end to end through the same
+commands an operator uses: register imports, the monthly benefits file in
+the inbox, nightly runs, batch approval, monthly runs."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from ontzorging import demo_data
+from ontzorging.bootstrap import App, bootstrap
+from ontzorging.db import upgrade_to_head
+from ontzorging.imports import import_file
+from ontzorging.periods import format_month
+from ontzorging.schema import imported_files
+from ontzorging.statements import statement
+
+DEMO_ACTOR = "demo"
+
+
+class DemoRefused(ValueError):
+    """The demo only runs on a fresh data home."""
+
+
+def run_demo(
+    home: str | None, config: str | None, database_url: str | None,
+    *, echo: Callable[[str], Any], as_json: bool,
+) -> dict[str, Any]:
+    from jobs.runner import run_monthly, run_nightly
+
+    app = bootstrap(home, config, database_url, require_schema=False)
+    app.home.create()
+    upgrade_to_head(app.engine)
+    _refuse_if_used(app)
+    say = (lambda _text: None) if as_json else echo
+    say(f"Demo municipality in {app.home.root}")
+    registers = app.home.path("demo-registers")
+    registers.mkdir(exist_ok=True)
+    for kind, text in (("creditors", demo_data.CREDITORS), ("households", demo_data.HOUSEHOLDS),
+                       ("obligations", demo_data.OBLIGATIONS)):
+        path = registers / f"{kind}.csv"
+        path.write_text(text, encoding="utf-8")
+        with app.engine.begin() as conn:
+            outcome = import_file(conn, kind, path, DEMO_ACTOR, app.clock.now())
+        say(f"  imported {outcome.rows_new} {kind}")
+    runs = []
+    for month in demo_data.MONTHS:
+        inbox_file = app.home.path("inbox/bijstand") / f"bijstand-{format_month(month)}.csv"
+        inbox_file.write_text(demo_data.bijstand_file(month), encoding="utf-8")
+        night = run_nightly(app, month.replace(day=26), DEMO_ACTOR)
+        runs.append(night.run_id)
+        say(f"  {format_month(month)}: nightly run {night.run_id} {night.status} "
+            f"({night.counts.get('payments', 0)} payments, "
+            f"{night.counts.get('instructions', 0)} payment instructions)")
+        monthly = run_monthly(app, month, DEMO_ACTOR)
+        runs.append(monthly.run_id)
+    statements = _statements(app)
+    result = {"home": str(app.home.root), "runs": runs, "statements": statements,
+              "outputs": _outputs(app)}
+    if as_json:
+        echo(json.dumps(result, indent=2))
+    else:
+        _print_summary(statements, result["outputs"], echo)
+    return result
+
+
+def _refuse_if_used(app: App) -> None:
+    with app.engine.connect() as conn:
+        if conn.execute(select(func.count()).select_from(imported_files)).scalar():
+            raise DemoRefused(
+                f"{app.home.root} already holds data; the demo needs a fresh --home"
+            )
+
+
+def _statements(app: App) -> list[dict[str, Any]]:
+    with app.engine.connect() as conn:
+        return [
+            statement(conn, hid, month)
+            for hid in demo_data.MONTHLY_CENTS
+            for month in demo_data.MONTHS
+        ]
+
+
+def _outputs(app: App) -> dict[str, list[str]]:
+    outputs = {}
+    for name in ("outbox/sepa", "overviews", "reports"):
+        root = app.home.path(name)
+        outputs[name] = sorted(str(p) for p in root.rglob("*") if p.is_file())
+    return outputs
+
+
+def _euro(cents: int) -> str:
+    return f"{cents / 100:>9.2f}".replace(".", ",")
+
+
+def _print_summary(
+    statements: list[dict[str, Any]], outputs: dict[str, list[str]], echo: Callable[[str], Any]
+) -> None:
+    echo("")
+    echo("Statements (euro): household, month, income, paid to creditors, reserved, "
+         "shortfall, payout to client")
+    for s in statements:
+        if not s["income_cents"]:
+            continue
+        paid = sum(r["amount_cents"] for r in s["paid"])
+        short = sum(r["amount_cents"] for r in s["shortfall"])
+        echo(f"  {s['household_id']} {s['period']}  {_euro(s['income_cents'])} "
+             f"{_euro(paid)} {_euro(s['reserved_cents'])} {_euro(short)} "
+             f"{_euro(s['payout_to_client_cents'])}")
+    for name, files in outputs.items():
+        echo(f"{name}: {len(files)} file(s)")
+        for path in files[:12]:
+            echo(f"  {path}")
+        if len(files) > 12:
+            echo(f"  ... and {len(files) - 12} more")
+    echo("Try: ontzorging --home <home> statement D --period 2026-03")
+
+
