@@ -15,22 +15,30 @@ from ontzorging.schema import runs
 
 def start_run(engine: Engine, kind: str, as_of: date, now: datetime) -> int:
     with engine.begin() as conn:
-        return int(
-            conn.execute(
-                runs.insert().values(kind=kind, as_of=as_of, started_at=now, status="running",
-                                     counts="{}")
-            ).inserted_primary_key[0]
+        result = conn.execute(
+            runs.insert().values(
+                kind=kind, as_of=as_of, started_at=now, status="running", counts="{}"
+            )
         )
+        return int(result.inserted_primary_key[0])  # type: ignore[index]
 
 
 def finish_run(
-    engine: Engine, run_id: int, status: str, counts: Mapping[str, int], now: datetime,
+    engine: Engine,
+    run_id: int,
+    status: str,
+    counts: Mapping[str, int],
+    now: datetime,
     error: str | None = None,
 ) -> None:
     with engine.begin() as conn:
         conn.execute(
-            runs.update().where(runs.c.id == run_id).values(
-                status=status, finished_at=now, counts=json.dumps(dict(counts), sort_keys=True),
+            runs.update()
+            .where(runs.c.id == run_id)
+            .values(
+                status=status,
+                finished_at=now,
+                counts=json.dumps(dict(counts), sort_keys=True),
                 error=error,
             )
         )
@@ -41,10 +49,14 @@ def list_runs(engine: Engine, limit: int = 100) -> list[dict[str, Any]]:
         rows = conn.execute(select(runs).order_by(runs.c.id.desc()).limit(limit)).mappings().all()
     return [
         {
-            "id": r["id"], "kind": r["kind"], "as_of": r["as_of"].isoformat(),
+            "id": r["id"],
+            "kind": r["kind"],
+            "as_of": r["as_of"].isoformat(),
             "started_at": r["started_at"].isoformat(),
             "finished_at": r["finished_at"].isoformat() if r["finished_at"] else None,
-            "status": r["status"], "counts": json.loads(r["counts"]), "error": r["error"],
+            "status": r["status"],
+            "counts": json.loads(r["counts"]),
+            "error": r["error"],
         }
         for r in rows
     ]
@@ -53,6 +65,8 @@ def list_runs(engine: Engine, limit: int = 100) -> list[dict[str, Any]]:
 def last_succeeded(engine: Engine, kind: str) -> date | None:
     with engine.connect() as conn:
         return conn.execute(
-            select(runs.c.as_of).where(runs.c.kind == kind, runs.c.status == "succeeded")
-            .order_by(runs.c.as_of.desc()).limit(1)
+            select(runs.c.as_of)
+            .where(runs.c.kind == kind, runs.c.status == "succeeded")
+            .order_by(runs.c.as_of.desc())
+            .limit(1)
         ).scalar()

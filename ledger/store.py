@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, Table, func, select
 
 from ledger.entries import Entry
 from ledger.schema import ledger_entries, ledger_postings
@@ -67,7 +68,7 @@ def insert_entries(
     return len(entry_rows) + len(posting_rows)
 
 
-def _insert_chunked(conn: Connection, table, rows: list[dict]) -> None:  # type: ignore[no-untyped-def]
+def _insert_chunked(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     for start in range(0, len(rows), INSERT_CHUNK_ROWS):
         conn.execute(table.insert(), rows[start : start + INSERT_CHUNK_ROWS])
 

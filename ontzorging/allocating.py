@@ -81,7 +81,9 @@ def allocate_due(
     """Allocate every unallocated payment with payout date <= ``as_of``."""
     counts: Counter[str] = Counter()
     ids = _Ids(
-        next_id(conn, ledger_entries), next_id(conn, allocations), next_id(conn, payment_instructions)
+        next_id(conn, ledger_entries),
+        next_id(conn, allocations),
+        next_id(conn, payment_instructions),
     )
     creditor_facts = load_creditors(conn)
     after: str | None = ""
@@ -127,14 +129,20 @@ def _allocate_households(
     page: _Page,
     counts: Counter[str],
 ) -> None:
-    payments = conn.execute(
-        select(benefit_payments)
-        .where(_pending(as_of), benefit_payments.c.household_id.in_(page_ids))
-        .order_by(
-            benefit_payments.c.household_id, benefit_payments.c.period,
-            benefit_payments.c.payout_date, benefit_payments.c.payment_id,
+    payments = (
+        conn.execute(
+            select(benefit_payments)
+            .where(_pending(as_of), benefit_payments.c.household_id.in_(page_ids))
+            .order_by(
+                benefit_payments.c.household_id,
+                benefit_payments.c.period,
+                benefit_payments.c.payout_date,
+                benefit_payments.c.payment_id,
+            )
         )
-    ).mappings().all()
+        .mappings()
+        .all()
+    )
     pools: dict[tuple[str, date], list[Any]] = defaultdict(list)
     for p in payments:
         pools[(p["household_id"], p["period"])].append(p)
@@ -164,14 +172,17 @@ def _allocate_households(
         counts["payments"] += len(pool)
         counts["households"] += 1
         counts["passed_through"] += 0 if dues else 1
-        _book(page, ids, household, month, pool, result, obligations, creditor_facts,
-              settings, as_of)
+        _book(
+            page, ids, household, month, pool, result, obligations, creditor_facts, settings, as_of
+        )
 
 
 def _track_reserves(balances: dict[str, int], result: Allocation) -> None:
     for line in result.lines:
         sign = {"reserve": 1, "pay_reserve": -1}.get(line.purpose, 0)
-        balances[line.obligation_id] = balances.get(line.obligation_id, 0) + sign * line.amount_cents
+        balances[line.obligation_id] = (
+            balances.get(line.obligation_id, 0) + sign * line.amount_cents
+        )
 
 
 def _book(
@@ -191,91 +202,187 @@ def _book(
     entry_id = ids.take("entry")
     value_date = max(p["payout_date"] for p in pool)
     full_mode = settings.allocation.payout_mode == "full"
-    page.allocations.append(_allocation_row(allocation_id, hid, month, result,
-                                            household.period.covers_month(month)))
-    page.allocated += [{"payment_id": p["payment_id"], "allocation_id": allocation_id} for p in pool]
+    page.allocations.append(
+        _allocation_row(allocation_id, hid, month, result, household.period.covers_month(month))
+    )
+    page.allocated += [
+        {"payment_id": p["payment_id"], "allocation_id": allocation_id} for p in pool
+    ]
     moves = [(accounts.held(hid), accounts.income(hid, p["kind"]), p["amount_cents"]) for p in pool]
     by_id = {o.obligation.obligation_id: o for o in obligations}
     for line in result.lines:
-        page.lines.append({
-            "allocation_id": allocation_id, "household_id": hid, "period": month,
-            "obligation_id": line.obligation_id, "kind": line.kind,
-            "creditor_id": line.creditor_id, "purpose": line.purpose,
-            "amount_cents": line.amount_cents, "shortfall_cents": line.shortfall_cents,
-        })
+        page.lines.append(
+            {
+                "allocation_id": allocation_id,
+                "household_id": hid,
+                "period": month,
+                "obligation_id": line.obligation_id,
+                "kind": line.kind,
+                "creditor_id": line.creditor_id,
+                "purpose": line.purpose,
+                "amount_cents": line.amount_cents,
+                "shortfall_cents": line.shortfall_cents,
+            }
+        )
         if line.purpose == "reserve":
-            moves.append((accounts.reserve(hid, line.obligation_id), accounts.held(hid),
-                          line.amount_cents))
+            moves.append(
+                (accounts.reserve(hid, line.obligation_id), accounts.held(hid), line.amount_cents)
+            )
         else:
-            moves.append((accounts.expense(hid, line.kind),
-                          accounts.payable(hid, line.creditor_id), line.amount_cents))
+            moves.append(
+                (
+                    accounts.expense(hid, line.kind),
+                    accounts.payable(hid, line.creditor_id),
+                    line.amount_cents,
+                )
+            )
         if line.shortfall_cents:
-            page.signals.append(_signal(hid, "shortfall", f"{line.obligation_id}/{format_month(month)}",
-                                        as_of, f"{line.kind} {format_month(month)}: "
-                                        f"{line.shortfall_cents} cents not paid"))
+            page.signals.append(
+                _signal(
+                    hid,
+                    "shortfall",
+                    f"{line.obligation_id}/{format_month(month)}",
+                    as_of,
+                    f"{line.kind} {format_month(month)}: {line.shortfall_cents} cents not paid",
+                )
+            )
         if line.amount_cents and line.purpose != "reserve":
             obligation = by_id[line.obligation_id]
             creditor = creditor_facts[line.creditor_id]
-            source = (accounts.reserve(hid, line.obligation_id) if line.purpose == "pay_reserve"
-                      else accounts.held(hid))
-            page.instructions.append(_instruction(
-                ids.take("instruction"), f"{line.purpose}:{line.obligation_id}:"
-                f"{format_month(month)}:{allocation_id}", hid, allocation_id, month, line.kind,
-                creditor.name, creditor.iban, creditor.bic, line.amount_cents, value_date,
-                source, entry_id, creditor_id=creditor.creditor_id,
-                obligation_id=line.obligation_id, reference=obligation.reference,
-                reference_kind=obligation.reference_kind,
-                remittance=creditor_remittance(obligation.reference, line.kind, month,
-                                               household.name),
-            ))
+            source = (
+                accounts.reserve(hid, line.obligation_id)
+                if line.purpose == "pay_reserve"
+                else accounts.held(hid)
+            )
+            page.instructions.append(
+                _instruction(
+                    ids.take("instruction"),
+                    f"{line.purpose}:{line.obligation_id}:{format_month(month)}:{allocation_id}",
+                    hid,
+                    allocation_id,
+                    month,
+                    line.kind,
+                    creditor.name,
+                    creditor.iban,
+                    creditor.bic,
+                    line.amount_cents,
+                    value_date,
+                    source,
+                    entry_id,
+                    creditor_id=creditor.creditor_id,
+                    obligation_id=line.obligation_id,
+                    reference=obligation.reference,
+                    reference_kind=obligation.reference_kind,
+                    remittance=creditor_remittance(
+                        obligation.reference, line.kind, month, household.name
+                    ),
+                )
+            )
     leefgeld = accounts.expense(hid, accounts.LEEFGELD)
     if result.payout_cents and full_mode:
         moves.append((leefgeld, accounts.payable(hid, accounts.CLIENT), result.payout_cents))
         iban = next((p["iban"] for p in reversed(pool) if p["iban"]), household.iban)
-        page.instructions.append(_instruction(
-            ids.take("instruction"), f"payout:{allocation_id}", hid, allocation_id, month,
-            accounts.LEEFGELD, household.name, iban, None, result.payout_cents, value_date,
-            accounts.held(hid), entry_id, remittance=client_remittance(month, household.language),
-        ))
+        page.instructions.append(
+            _instruction(
+                ids.take("instruction"),
+                f"payout:{allocation_id}",
+                hid,
+                allocation_id,
+                month,
+                accounts.LEEFGELD,
+                household.name,
+                iban,
+                None,
+                result.payout_cents,
+                value_date,
+                accounts.held(hid),
+                entry_id,
+                remittance=client_remittance(month, household.language),
+            )
+        )
     elif result.payout_cents:
         moves.append((leefgeld, accounts.held(hid), result.payout_cents))
-    page.entries.append((entry_id, transfer(
-        f"allocation:{allocation_id}", hid, value_date, "allocation",
-        f"Bijstand {format_month(month)}: vaste lasten en leefgeld", moves,
-    )))
+    page.entries.append(
+        (
+            entry_id,
+            transfer(
+                f"allocation:{allocation_id}",
+                hid,
+                value_date,
+                "allocation",
+                f"Bijstand {format_month(month)}: vaste lasten en leefgeld",
+                moves,
+            ),
+        )
+    )
 
 
 def _allocation_row(
     allocation_id: int, hid: str | None, month: date, result: Allocation, in_period: bool
 ) -> dict[str, Any]:
     return {
-        "id": allocation_id, "household_id": hid, "period": month,
+        "id": allocation_id,
+        "household_id": hid,
+        "period": month,
         "withholdable_cents": result.withholdable_cents,
         "pass_through_cents": result.pass_through_cents,
-        "payout_cents": result.payout_cents, "in_ontzorging": in_period,
+        "payout_cents": result.payout_cents,
+        "in_ontzorging": in_period,
     }
 
 
 def _instruction(
-    instruction_id: int, key: str, hid: str | None, allocation_id: int, month: date, kind: str,
-    payee_name: str, payee_iban: str, payee_bic: str | None, amount_cents: int,
-    payout_date: date, source_account: str, entry_id: int, *, creditor_id: str | None = None,
-    obligation_id: str | None = None, reference: str = "", reference_kind: str = "free",
+    instruction_id: int,
+    key: str,
+    hid: str | None,
+    allocation_id: int,
+    month: date,
+    kind: str,
+    payee_name: str,
+    payee_iban: str,
+    payee_bic: str | None,
+    amount_cents: int,
+    payout_date: date,
+    source_account: str,
+    entry_id: int,
+    *,
+    creditor_id: str | None = None,
+    obligation_id: str | None = None,
+    reference: str = "",
+    reference_kind: str = "free",
     remittance: str,
 ) -> dict[str, Any]:
     return {
-        "id": instruction_id, "key": key, "household_id": hid, "allocation_id": allocation_id,
-        "period": month, "kind": kind, "creditor_id": creditor_id,
-        "obligation_id": obligation_id, "payee_name": payee_name, "payee_iban": payee_iban,
-        "payee_bic": payee_bic, "amount_cents": amount_cents, "reference": reference,
-        "reference_kind": reference_kind, "remittance": remittance, "payout_date": payout_date,
-        "source_account": source_account, "entry_id": entry_id, "status": "pending",
+        "id": instruction_id,
+        "key": key,
+        "household_id": hid,
+        "allocation_id": allocation_id,
+        "period": month,
+        "kind": kind,
+        "creditor_id": creditor_id,
+        "obligation_id": obligation_id,
+        "payee_name": payee_name,
+        "payee_iban": payee_iban,
+        "payee_bic": payee_bic,
+        "amount_cents": amount_cents,
+        "reference": reference,
+        "reference_kind": reference_kind,
+        "remittance": remittance,
+        "payout_date": payout_date,
+        "source_account": source_account,
+        "entry_id": entry_id,
+        "status": "pending",
     }
 
 
 def _signal(hid: str | None, kind: str, subject: str, on: date, detail: str) -> dict[str, Any]:
-    return {"household_id": hid, "kind": kind, "subject": subject, "raised_on": on,
-            "detail": detail}
+    return {
+        "household_id": hid,
+        "kind": kind,
+        "subject": subject,
+        "raised_on": on,
+        "detail": detail,
+    }
 
 
 def _write(
@@ -290,11 +397,20 @@ def _write(
     written += insert_rows(conn, allocated_payments, page.allocated)
     written += insert_rows(conn, allocation_lines, page.lines)
     written += insert_rows(conn, payment_instructions, page.instructions)
-    written += insert_rows(conn, instruction_events, [
-        {"instruction_id": row["id"], "at": now, "status": "pending", "actor": SYSTEM_ACTOR,
-         "reason": "allocated"}
-        for row in page.instructions
-    ])
+    written += insert_rows(
+        conn,
+        instruction_events,
+        [
+            {
+                "instruction_id": row["id"],
+                "at": now,
+                "status": "pending",
+                "actor": SYSTEM_ACTOR,
+                "reason": "allocated",
+            }
+            for row in page.instructions
+        ],
+    )
     counts["signals"] += insert_ignoring_duplicates(conn, signals, page.signals)
     counts["entries"] += len(page.entries)
     counts["instructions"] += len(page.instructions)
@@ -303,19 +419,31 @@ def _write(
 
 
 def _allocate_unregistered(
-    conn: Connection, as_of: date, settings: Settings, run_id: int | None, now: datetime,
-    ids: _Ids, counts: Counter[str],
+    conn: Connection,
+    as_of: date,
+    settings: Settings,
+    run_id: int | None,
+    now: datetime,
+    ids: _Ids,
+    counts: Counter[str],
 ) -> None:
     """Payments of persons not in the register pass through unchanged (R5)."""
     after = ""
     while True:
-        rows = conn.execute(
-            select(benefit_payments)
-            .where(_pending(as_of), benefit_payments.c.household_id.is_(None),
-                   benefit_payments.c.payment_id > after)
-            .order_by(benefit_payments.c.payment_id)
-            .limit(PAGE_HOUSEHOLDS)
-        ).mappings().all()
+        rows = (
+            conn.execute(
+                select(benefit_payments)
+                .where(
+                    _pending(as_of),
+                    benefit_payments.c.household_id.is_(None),
+                    benefit_payments.c.payment_id > after,
+                )
+                .order_by(benefit_payments.c.payment_id)
+                .limit(PAGE_HOUSEHOLDS)
+            )
+            .mappings()
+            .all()
+        )
         if not rows:
             return
         page = _Page()
@@ -337,15 +465,36 @@ def _pass_through(page: _Page, ids: _Ids, p: Any, settings: Settings) -> None:
     moves = [(accounts.held(None), accounts.income(None, p["kind"]), amount)]
     if settings.allocation.payout_mode == "full":
         moves.append((out, accounts.payable(None, accounts.CLIENT), amount))
-        page.instructions.append(_instruction(
-            ids.take("instruction"), f"payout:{allocation_id}", None, allocation_id,
-            p["period"], "doorbetaling", p["payee_name"] or UNREGISTERED_NAME, p["iban"], None,
-            amount, p["payout_date"], accounts.held(None), entry_id,
-            remittance=client_remittance(p["period"], "nl"),
-        ))
+        page.instructions.append(
+            _instruction(
+                ids.take("instruction"),
+                f"payout:{allocation_id}",
+                None,
+                allocation_id,
+                p["period"],
+                "doorbetaling",
+                p["payee_name"] or UNREGISTERED_NAME,
+                p["iban"],
+                None,
+                amount,
+                p["payout_date"],
+                accounts.held(None),
+                entry_id,
+                remittance=client_remittance(p["period"], "nl"),
+            )
+        )
     else:
         moves.append((out, accounts.held(None), amount))
-    page.entries.append((entry_id, transfer(
-        f"allocation:{allocation_id}", None, p["payout_date"], "pass_through",
-        f"Bijstand {format_month(p['period'])} doorbetaald", moves,
-    )))
+    page.entries.append(
+        (
+            entry_id,
+            transfer(
+                f"allocation:{allocation_id}",
+                None,
+                p["payout_date"],
+                "pass_through",
+                f"Bijstand {format_month(p['period'])} doorbetaald",
+                moves,
+            ),
+        )
+    )

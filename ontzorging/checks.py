@@ -25,8 +25,10 @@ def check_all(conn: Connection) -> list[str]:
 
 def _allocations_conserve(conn: Connection) -> list[str]:
     taken = (
-        select(allocation_lines.c.allocation_id,
-               func.sum(allocation_lines.c.amount_cents).label("taken"))
+        select(
+            allocation_lines.c.allocation_id,
+            func.sum(allocation_lines.c.amount_cents).label("taken"),
+        )
         .where(allocation_lines.c.purpose != "pay_reserve")
         .group_by(allocation_lines.c.allocation_id)
         .subquery()
@@ -35,8 +37,10 @@ def _allocations_conserve(conn: Connection) -> list[str]:
     rows = conn.execute(
         select(a.c.id)
         .outerjoin(taken, taken.c.allocation_id == a.c.id)
-        .where(a.c.withholdable_cents + a.c.pass_through_cents
-               != func.coalesce(taken.c.taken, 0) + a.c.payout_cents)
+        .where(
+            a.c.withholdable_cents + a.c.pass_through_cents
+            != func.coalesce(taken.c.taken, 0) + a.c.payout_cents
+        )
         .limit(MAX_REPORTED)
     ).all()
     return [f"allocation {i}: income is not fixed costs + reserves + payout" for (i,) in rows]
@@ -47,8 +51,9 @@ def _never_more_than_due(conn: Connection) -> list[str]:
     rows = conn.execute(
         select(lines.c.obligation_id, lines.c.period, lines.c.purpose)
         .join(obligations, obligations.c.obligation_id == lines.c.obligation_id)
-        .group_by(lines.c.obligation_id, lines.c.period, lines.c.purpose,
-                  obligations.c.amount_cents)
+        .group_by(
+            lines.c.obligation_id, lines.c.period, lines.c.purpose, obligations.c.amount_cents
+        )
         .having(func.sum(lines.c.amount_cents) > obligations.c.amount_cents)
         .limit(MAX_REPORTED)
     ).all()
@@ -57,7 +62,8 @@ def _never_more_than_due(conn: Connection) -> list[str]:
 
 def _instructions_positive(conn: Connection) -> list[str]:
     rows = conn.execute(
-        select(payment_instructions.c.id).where(payment_instructions.c.amount_cents <= 0)
+        select(payment_instructions.c.id)
+        .where(payment_instructions.c.amount_cents <= 0)
         .limit(MAX_REPORTED)
     ).all()
     return [f"payment instruction {i}: amount not positive" for (i,) in rows]
@@ -75,9 +81,10 @@ def _payables_match_instructions(conn: Connection) -> list[str]:
     pi = payment_instructions
     pending = dict(
         conn.execute(
-            select(pi.c.household_id,
-                   func.sum(case((pi.c.status.in_(UNRELEASED), pi.c.amount_cents), else_=0)))
-            .group_by(pi.c.household_id)
+            select(
+                pi.c.household_id,
+                func.sum(case((pi.c.status.in_(UNRELEASED), pi.c.amount_cents), else_=0)),
+            ).group_by(pi.c.household_id)
         ).all()
     )
     problems = []

@@ -45,15 +45,17 @@ def _remember(name: str) -> Callable[[click.Context, click.Parameter, Any], Any]
 
 def common_options(func: F) -> F:
     """--home, --config, --database-url and --json, before or after the command."""
-    for name, kwargs in reversed([
+    options: list[tuple[str, dict[str, Any]]] = [
         ("--home", {"help": "Data home (default: ONTZORGING_HOME or ./ontzorging-data)."}),
         ("--config", {"help": "Settings file overriding the defaults (TOML)."}),
         ("--database-url", {"help": "Database URL (default: SQLite in the data home)."}),
         ("--json", {"is_flag": True, "help": "Print one JSON document."}),
-    ]):
+    ]
+    for name, kwargs in reversed(options):
         key = name.lstrip("-").replace("-", "_")
-        func = click.option(name, key + "_opt", expose_value=False, is_eager=True,
-                            callback=_remember(key), **kwargs)(func)
+        func = click.option(
+            name, key + "_opt", expose_value=False, is_eager=True, callback=_remember(key), **kwargs
+        )(func)
     return func
 
 
@@ -67,8 +69,9 @@ def _wants_json() -> bool:
 
 def _app(require_schema: bool = True) -> App:
     o = _opts()
-    return bootstrap(o.get("home"), o.get("config"), o.get("database_url"),
-                     require_schema=require_schema)
+    return bootstrap(
+        o.get("home"), o.get("config"), o.get("database_url"), require_schema=require_schema
+    )
 
 
 def emit(data: Any, human: Callable[[], None]) -> None:
@@ -90,11 +93,19 @@ def _failures() -> Iterator[None]:
     except FileRejected as exc:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
-        click.echo(f"error: file rejected with {len(exc.problems)} problem(s); "
-                   "nothing was imported", err=True)
+        click.echo(
+            f"error: file rejected with {len(exc.problems)} problem(s); nothing was imported",
+            err=True,
+        )
         sys.exit(EXIT_FAILED)
-    except (SettingsError, DatabaseNotReady, ClockError, UnknownHousehold, CommandFailed,
-            ValueError) as exc:
+    except (
+        SettingsError,
+        DatabaseNotReady,
+        ClockError,
+        UnknownHousehold,
+        CommandFailed,
+        ValueError,
+    ) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_FAILED)
 
@@ -128,13 +139,16 @@ def init() -> None:
     app = _app(require_schema=False)
     app.home.create()
     upgrade_to_head(app.engine)
-    emit({"home": str(app.home.root), "status": "ready"},
-         lambda: click.echo(f"ready: {app.home.root}"))
+    emit(
+        {"home": str(app.home.root), "status": "ready"},
+        lambda: click.echo(f"ready: {app.home.root}"),
+    )
 
 
 @main.command("import")
-@click.argument("kind", type=click.Choice(["households", "creditors", "obligations",
-                                           "bijstand", "bank"]))
+@click.argument(
+    "kind", type=click.Choice(["households", "creditors", "obligations", "bijstand", "bank"])
+)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @handled
 def import_command(kind: str, file: Path) -> None:
@@ -152,8 +166,10 @@ def import_command(kind: str, file: Path) -> None:
     if outcome.status == "unchanged":
         message = f"{file.name}: identical to a file imported before; nothing changed"
     else:
-        message = (f"{file.name}: imported {outcome.rows_new} new {kind} row(s)"
-                   f"{f', {outcome.rows_known} already known' if outcome.rows_known else ''}")
+        message = (
+            f"{file.name}: imported {outcome.rows_new} new {kind} row(s)"
+            f"{f', {outcome.rows_known} already known' if outcome.rows_known else ''}"
+        )
     emit(data, lambda: click.echo(message))
 
 
@@ -163,8 +179,13 @@ def run() -> None:
 
 
 @run.command("nightly")
-@click.option("--date", "as_of", type=click.DateTime(["%Y-%m-%d"]), default=None,
-              help="Run as of this date (default: today).")
+@click.option(
+    "--date",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default=None,
+    help="Run as of this date (default: today).",
+)
 @handled
 def run_nightly_command(as_of: Any) -> None:
     """Everything due up to the date: inbox, allocation, ledger, batches, signals."""
@@ -194,16 +215,25 @@ def run_monthly_command(month: str | None) -> None:
 
 def _print_run(outcome: Any) -> None:
     def human() -> None:
-        click.echo(f"run {outcome.run_id} ({outcome.kind}, as of {outcome.as_of}): "
-                   f"{outcome.status}")
+        click.echo(
+            f"run {outcome.run_id} ({outcome.kind}, as of {outcome.as_of}): {outcome.status}"
+        )
         for key, value in sorted(outcome.counts.items()):
             click.echo(f"  {key}: {value}")
         for problem in outcome.problems:
             click.echo(f"  rejected: {problem}")
 
-    emit({"id": outcome.run_id, "kind": outcome.kind, "as_of": outcome.as_of.isoformat(),
-          "status": outcome.status, "counts": outcome.counts,
-          "problems": list(outcome.problems)}, human)
+    emit(
+        {
+            "id": outcome.run_id,
+            "kind": outcome.kind,
+            "as_of": outcome.as_of.isoformat(),
+            "status": outcome.status,
+            "counts": outcome.counts,
+            "problems": list(outcome.problems),
+        },
+        human,
+    )
 
 
 @main.group()
@@ -220,9 +250,11 @@ def runs_list() -> None:
 
     def human() -> None:
         for r in items:
-            click.echo(f"{r['id']:>5} {r['kind']:<8} {r['as_of']} {r['status']:<26} "
-                       f"{r['started_at'][:19]} -> {(r['finished_at'] or '')[:19]} "
-                       f"{json.dumps(r['counts'])}{'  ' + r['error'] if r['error'] else ''}")
+            click.echo(
+                f"{r['id']:>5} {r['kind']:<8} {r['as_of']} {r['status']:<26} "
+                f"{r['started_at'][:19]} -> {(r['finished_at'] or '')[:19]} "
+                f"{json.dumps(r['counts'])}{'  ' + r['error'] if r['error'] else ''}"
+            )
 
     emit(items, human)
 
@@ -247,13 +279,17 @@ def _euro(cents: int) -> str:
 
 
 def _print_statement(d: dict[str, Any]) -> None:
-    click.echo(f"Household {d['household_id']}, {d['period']} "
-               f"({'in ontzorging' if d['in_ontzorging'] else 'not in ontzorging'}, "
-               f"period {d['period_start']} to {d['period_end']})")
+    click.echo(
+        f"Household {d['household_id']}, {d['period']} "
+        f"({'in ontzorging' if d['in_ontzorging'] else 'not in ontzorging'}, "
+        f"period {d['period_start']} to {d['period_end']})"
+    )
     click.echo(f"  income                {_euro(d['income_cents']):>14}")
     for row in d["paid"]:
-        click.echo(f"  paid {row['kind']:<16} {_euro(row['amount_cents']):>14}  "
-                   f"{row['creditor_id']} ({row['status']})")
+        click.echo(
+            f"  paid {row['kind']:<16} {_euro(row['amount_cents']):>14}  "
+            f"{row['creditor_id']} ({row['status']})"
+        )
     if d["reserved_cents"]:
         click.echo(f"  reserved              {_euro(d['reserved_cents']):>14}")
     for row in d["shortfall"]:
@@ -276,8 +312,10 @@ def households_list() -> None:
 
     def human() -> None:
         for h in items:
-            click.echo(f"{h['household_id']:<12} {h['name']:<28} {h['period_start']} - "
-                       f"{h['period_end']}  {h['coach']:<16} {','.join(h['signals'])}")
+            click.echo(
+                f"{h['household_id']:<12} {h['name']:<28} {h['period_start']} - "
+                f"{h['period_end']}  {h['coach']:<16} {','.join(h['signals'])}"
+            )
 
     emit(items, human)
 
@@ -306,8 +344,9 @@ def households_end(household_id: str, on: Any, reason: str, actor: str | None) -
 
     app = _app()
     with run_lock(app.engine), app.engine.begin() as conn:
-        data = end_household(conn, household_id, on.date(), reason, actor or _actor(),
-                             app.clock.now())
+        data = end_household(
+            conn, household_id, on.date(), reason, actor or _actor(), app.clock.now()
+        )
     emit(data, lambda: click.echo(f"{household_id}: ontzorging ends on {on.date()}"))
 
 
@@ -319,8 +358,10 @@ def check() -> None:
 
     with _app().engine.connect() as conn:
         problems = check_all(conn)
-    emit({"ok": not problems, "problems": problems},
-         lambda: click.echo("\n".join(problems) if problems else "ok: no violations"))
+    emit(
+        {"ok": not problems, "problems": problems},
+        lambda: click.echo("\n".join(problems) if problems else "ok: no violations"),
+    )
     if problems:
         sys.exit(EXIT_FAILED)
 
@@ -354,8 +395,13 @@ def demo() -> None:
     from ontzorging.demo import run_demo
 
     opts = _opts()
-    run_demo(opts.get("home"), opts.get("config"), opts.get("database_url"),
-             echo=click.echo, as_json=_wants_json())
+    run_demo(
+        opts.get("home"),
+        opts.get("config"),
+        opts.get("database_url"),
+        echo=click.echo,
+        as_json=_wants_json(),
+    )
 
 
 def format_period(month: date) -> str:

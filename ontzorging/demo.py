@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-
-
 from typing import Any
 
 from sqlalchemy import func, select
@@ -28,8 +26,12 @@ class DemoRefused(ValueError):
 
 
 def run_demo(
-    home: str | None, config: str | None, database_url: str | None,
-    *, echo: Callable[[str], Any], as_json: bool,
+    home: str | None,
+    config: str | None,
+    database_url: str | None,
+    *,
+    echo: Callable[[str], Any],
+    as_json: bool,
 ) -> dict[str, Any]:
     from jobs.runner import run_monthly, run_nightly
 
@@ -41,8 +43,11 @@ def run_demo(
     say(f"Demo municipality in {app.home.root}")
     registers = app.home.path("demo-registers")
     registers.mkdir(exist_ok=True)
-    for kind, text in (("creditors", demo_data.CREDITORS), ("households", demo_data.HOUSEHOLDS),
-                       ("obligations", demo_data.OBLIGATIONS)):
+    for kind, text in (
+        ("creditors", demo_data.CREDITORS),
+        ("households", demo_data.HOUSEHOLDS),
+        ("obligations", demo_data.OBLIGATIONS),
+    ):
         path = registers / f"{kind}.csv"
         path.write_text(text, encoding="utf-8")
         with app.engine.begin() as conn:
@@ -54,27 +59,32 @@ def run_demo(
         inbox_file.write_text(demo_data.bijstand_file(month), encoding="utf-8")
         night = run_nightly(app, month.replace(day=26), DEMO_ACTOR)
         runs.append(night.run_id)
-        say(f"  {format_month(month)}: nightly run {night.run_id} {night.status} "
+        say(
+            f"  {format_month(month)}: nightly run {night.run_id} {night.status} "
             f"({night.counts.get('payments', 0)} payments, "
-            f"{night.counts.get('instructions', 0)} payment instructions)")
+            f"{night.counts.get('instructions', 0)} payment instructions)"
+        )
         monthly = run_monthly(app, month, DEMO_ACTOR)
         runs.append(monthly.run_id)
     statements = _statements(app)
-    result = {"home": str(app.home.root), "runs": runs, "statements": statements,
-              "outputs": _outputs(app)}
+    outputs = _outputs(app)
+    result = {
+        "home": str(app.home.root),
+        "runs": runs,
+        "statements": statements,
+        "outputs": outputs,
+    }
     if as_json:
         echo(json.dumps(result, indent=2))
     else:
-        _print_summary(statements, result["outputs"], echo)
+        _print_summary(statements, outputs, echo)
     return result
 
 
 def _refuse_if_used(app: App) -> None:
     with app.engine.connect() as conn:
         if conn.execute(select(func.count()).select_from(imported_files)).scalar():
-            raise DemoRefused(
-                f"{app.home.root} already holds data; the demo needs a fresh --home"
-            )
+            raise DemoRefused(f"{app.home.root} already holds data; the demo needs a fresh --home")
 
 
 def _statements(app: App) -> list[dict[str, Any]]:
@@ -102,16 +112,20 @@ def _print_summary(
     statements: list[dict[str, Any]], outputs: dict[str, list[str]], echo: Callable[[str], Any]
 ) -> None:
     echo("")
-    echo("Statements (euro): household, month, income, paid to creditors, reserved, "
-         "shortfall, payout to client")
+    echo(
+        "Statements (euro): household, month, income, paid to creditors, reserved, "
+        "shortfall, payout to client"
+    )
     for s in statements:
         if not s["income_cents"]:
             continue
         paid = sum(r["amount_cents"] for r in s["paid"])
         short = sum(r["amount_cents"] for r in s["shortfall"])
-        echo(f"  {s['household_id']} {s['period']}  {_euro(s['income_cents'])} "
-             f"{_euro(paid)} {_euro(s['reserved_cents'])} {_euro(short)} "
-             f"{_euro(s['payout_to_client_cents'])}")
+        echo(
+            f"  {s['household_id']} {s['period']}  {_euro(s['income_cents'])} "
+            f"{_euro(paid)} {_euro(s['reserved_cents'])} {_euro(short)} "
+            f"{_euro(s['payout_to_client_cents'])}"
+        )
     for name, files in outputs.items():
         echo(f"{name}: {len(files)} file(s)")
         for path in files[:12]:
@@ -119,5 +133,3 @@ def _print_summary(
         if len(files) > 12:
             echo(f"  ... and {len(files) - 12} more")
     echo("Try: ontzorging --home <home> statement D --period 2026-03")
-
-

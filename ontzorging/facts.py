@@ -70,8 +70,14 @@ def load_obligations(conn: Connection, ids: Sequence[str]) -> dict[str, list[Obl
         result[r["household_id"]].append(
             ObligationFacts(
                 Obligation(
-                    r["obligation_id"], r["kind"], r["creditor_id"], r["amount_cents"],
-                    r["frequency"], r["valid_from"], r["valid_to"], r["legal_basis"],
+                    r["obligation_id"],
+                    r["kind"],
+                    r["creditor_id"],
+                    r["amount_cents"],
+                    r["frequency"],
+                    r["valid_from"],
+                    r["valid_to"],
+                    r["legal_basis"],
                 ),
                 r["reference"],
                 r["reference_kind"],
@@ -103,8 +109,10 @@ def load_history(
     taken: dict[tuple[str, date], list[Taken]] = defaultdict(list)
     lines = conn.execute(
         select(
-            allocation_lines.c.household_id, allocation_lines.c.period,
-            allocation_lines.c.obligation_id, allocation_lines.c.purpose,
+            allocation_lines.c.household_id,
+            allocation_lines.c.period,
+            allocation_lines.c.obligation_id,
+            allocation_lines.c.purpose,
             func.sum(allocation_lines.c.amount_cents),
         )
         .where(
@@ -112,15 +120,18 @@ def load_history(
             allocation_lines.c.period.in_(sorted(set(months))),
         )
         .group_by(
-            allocation_lines.c.household_id, allocation_lines.c.period,
-            allocation_lines.c.obligation_id, allocation_lines.c.purpose,
+            allocation_lines.c.household_id,
+            allocation_lines.c.period,
+            allocation_lines.c.obligation_id,
+            allocation_lines.c.purpose,
         )
     )
     for hid, month, obligation_id, purpose, total in lines:
         taken[(hid, month)].append(Taken(obligation_id, purpose, int(total)))
     payouts = conn.execute(
         select(
-            allocations.c.household_id, allocations.c.period,
+            allocations.c.household_id,
+            allocations.c.period,
             func.sum(allocations.c.payout_cents - allocations.c.pass_through_cents),
         )
         .where(allocations.c.household_id.in_(ids), allocations.c.period.in_(sorted(set(months))))
@@ -137,8 +148,11 @@ def load_reserve_balances(conn: Connection, ids: Sequence[str]) -> dict[str, dic
     """Reserve held per household and quarterly obligation, from the ledger."""
     result: dict[str, dict[str, int]] = defaultdict(dict)
     query = (
-        select(ledger_postings.c.household_id, ledger_postings.c.account,
-               func.sum(ledger_postings.c.amount_cents))
+        select(
+            ledger_postings.c.household_id,
+            ledger_postings.c.account,
+            func.sum(ledger_postings.c.amount_cents),
+        )
         .where(
             ledger_postings.c.household_id.in_(ids),
             ledger_postings.c.account.like("Assets:Household:%:Reserve:%"),

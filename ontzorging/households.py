@@ -22,62 +22,93 @@ def list_households(conn: Connection) -> list[dict[str, Any]]:
     open_signals: dict[str, list[str]] = defaultdict(list)
     for hid, kind in conn.execute(
         select(signals.c.household_id, signals.c.kind)
-        .where(signals.c.resolved_on.is_(None)).distinct().order_by(signals.c.kind)
+        .where(signals.c.resolved_on.is_(None))
+        .distinct()
+        .order_by(signals.c.kind)
     ):
         open_signals[hid].append(kind)
     result = []
     for row in conn.execute(select(households).order_by(households.c.household_id)).mappings():
         period = period_of(row)
-        result.append({
-            "household_id": row["household_id"], "name": row["name"],
-            "period_start": period.start.isoformat(), "period_end": period.end.isoformat(),
-            "coach": row["coach"], "language": row["language"],
-            "signals": open_signals.get(row["household_id"], []),
-        })
+        result.append(
+            {
+                "household_id": row["household_id"],
+                "name": row["name"],
+                "period_start": period.start.isoformat(),
+                "period_end": period.end.isoformat(),
+                "coach": row["coach"],
+                "language": row["language"],
+                "signals": open_signals.get(row["household_id"], []),
+            }
+        )
     return result
 
 
 def show_household(conn: Connection, household_id: str, reveal_bsn: bool = False) -> dict[str, Any]:
-    row = conn.execute(
-        select(households).where(households.c.household_id == household_id)
-    ).mappings().first()
+    row = (
+        conn.execute(select(households).where(households.c.household_id == household_id))
+        .mappings()
+        .first()
+    )
     if row is None:
         raise UnknownHousehold(f"household {household_id!r} is not in the register")
     period = period_of(row)
     members = conn.execute(
-        select(household_members).where(household_members.c.household_id == household_id)
+        select(household_members)
+        .where(household_members.c.household_id == household_id)
         .order_by(household_members.c.role)
     ).mappings()
     costs = conn.execute(
-        select(obligations).where(obligations.c.household_id == household_id)
+        select(obligations)
+        .where(obligations.c.household_id == household_id)
         .order_by(obligations.c.obligation_id)
     ).mappings()
     open_signals = conn.execute(
-        select(signals).where(signals.c.household_id == household_id,
-                              signals.c.resolved_on.is_(None)).order_by(signals.c.id)
+        select(signals)
+        .where(signals.c.household_id == household_id, signals.c.resolved_on.is_(None))
+        .order_by(signals.c.id)
     ).mappings()
     return {
-        "household_id": household_id, "name": row["name"], "iban": row["iban"],
-        "coach": row["coach"], "language": row["language"],
+        "household_id": household_id,
+        "name": row["name"],
+        "iban": row["iban"],
+        "coach": row["coach"],
+        "language": row["language"],
         "bijstand_start": row["bijstand_start"].isoformat(),
-        "bijstand_end": _iso(row["bijstand_end"]), "ended_on": _iso(row["ended_on"]),
+        "bijstand_end": _iso(row["bijstand_end"]),
+        "ended_on": _iso(row["ended_on"]),
         "end_reason": row["end_reason"],
-        "period_start": period.start.isoformat(), "period_end": period.end.isoformat(),
+        "period_start": period.start.isoformat(),
+        "period_end": period.end.isoformat(),
         "members": [
-            {"role": m["role"], "name": m["name"], "birth_date": m["birth_date"].isoformat(),
-             "bsn": m["bsn"] if reveal_bsn else mask_bsn(m["bsn"])}
+            {
+                "role": m["role"],
+                "name": m["name"],
+                "birth_date": m["birth_date"].isoformat(),
+                "bsn": m["bsn"] if reveal_bsn else mask_bsn(m["bsn"]),
+            }
             for m in members
         ],
         "obligations": [
-            {"obligation_id": o["obligation_id"], "kind": o["kind"],
-             "creditor_id": o["creditor_id"], "amount_cents": o["amount_cents"],
-             "frequency": o["frequency"], "valid_from": o["valid_from"].isoformat(),
-             "valid_to": _iso(o["valid_to"]), "legal_basis": o["legal_basis"]}
+            {
+                "obligation_id": o["obligation_id"],
+                "kind": o["kind"],
+                "creditor_id": o["creditor_id"],
+                "amount_cents": o["amount_cents"],
+                "frequency": o["frequency"],
+                "valid_from": o["valid_from"].isoformat(),
+                "valid_to": _iso(o["valid_to"]),
+                "legal_basis": o["legal_basis"],
+            }
             for o in costs
         ],
         "signals": [
-            {"kind": s["kind"], "subject": s["subject"], "raised_on": s["raised_on"].isoformat(),
-             "detail": s["detail"]}
+            {
+                "kind": s["kind"],
+                "subject": s["subject"],
+                "raised_on": s["raised_on"].isoformat(),
+                "detail": s["detail"],
+            }
             for s in open_signals
         ],
     }
@@ -87,9 +118,11 @@ def end_household(
     conn: Connection, household_id: str, on: date, reason: str, actor: str, now: datetime
 ) -> dict[str, Any]:
     """End the ontzorging on ``on`` (last day included); audited, never silent."""
-    row = conn.execute(
-        select(households).where(households.c.household_id == household_id)
-    ).mappings().first()
+    row = (
+        conn.execute(select(households).where(households.c.household_id == household_id))
+        .mappings()
+        .first()
+    )
     if row is None:
         raise UnknownHousehold(f"household {household_id!r} is not in the register")
     if not reason.strip():
@@ -97,11 +130,19 @@ def end_household(
     if on < row["bijstand_start"]:
         raise ValueError("the end date lies before the start of the period")
     conn.execute(
-        households.update().where(households.c.household_id == household_id)
+        households.update()
+        .where(households.c.household_id == household_id)
         .values(ended_on=on, end_reason=reason)
     )
-    audit.record(conn, now, actor, "end_household", household_id,
-                 {"ended_on": on, "previous_ended_on": row["ended_on"]}, reason)
+    audit.record(
+        conn,
+        now,
+        actor,
+        "end_household",
+        household_id,
+        {"ended_on": on, "previous_ended_on": row["ended_on"]},
+        reason,
+    )
     return show_household(conn, household_id)
 
 

@@ -21,9 +21,7 @@ from ontzorging import audit
 from ontzorging.parsing.problems import FileRejected, Problem
 from ontzorging.parsing.registers import (
     BijstandRow,
-    CreditorRow,
     HouseholdRow,
-    ObligationRow,
     check_references,
     parse_file,
 )
@@ -74,7 +72,7 @@ def import_file(
     if known is not None:
         return ImportOutcome(kind, path.name, "unchanged", 0, 0)
     rows, problems = _parse(conn, kind, path)
-    new_rows, known_count, conflicts = _compare(conn, kind, rows, path.name)
+    new_rows, known_count, conflicts = _compare(conn, kind, rows, str(path))
     problems += conflicts
     if problems:
         raise FileRejected(tuple(sorted(problems, key=lambda p: (p.line, p.column))))
@@ -87,23 +85,27 @@ def import_file(
             imported_at=now,
             imported_by=actor,
         )
-    ).inserted_primary_key[0]
+    ).inserted_primary_key[0]  # type: ignore[index]
     _INSERTERS[kind](conn, new_rows, file_id)
     audit.record(
-        conn, now, actor, f"import_{kind}", path.name,
+        conn,
+        now,
+        actor,
+        f"import_{kind}",
+        path.name,
         {"sha256": sha, "rows_new": len(new_rows), "rows_known": known_count},
     )
     return ImportOutcome(kind, path.name, "imported", len(new_rows), known_count)
 
 
 def _parse(conn: Connection, kind: str, path: Path) -> tuple[list[Any], list[Problem]]:
-    result = parse_file(kind, path)  # type: ignore[arg-type]
+    result = parse_file(kind, path)  # type: ignore[call-overload]
     problems = list(result.problems)
     rows = list(result.rows)
     if kind == "obligations":
         household_ids = _existing(conn, households.c.household_id, [r.household_id for r in rows])
         creditor_ids = _existing(conn, creditors.c.creditor_id, [r.creditor_id for r in rows])
-        problems += check_references(rows, household_ids, creditor_ids, path.name)
+        problems += check_references(rows, household_ids, creditor_ids, str(path))
     return rows, problems
 
 
@@ -205,8 +207,17 @@ def _compare_households(
         return before[field]
 
     fields = (
-        "bsn", "name", "birth_date", "partner_bsn", "partner_name", "partner_birth_date",
-        "iban", "bijstand_start", "bijstand_end", "coach", "language",
+        "bsn",
+        "name",
+        "birth_date",
+        "partner_bsn",
+        "partner_name",
+        "partner_birth_date",
+        "iban",
+        "bijstand_start",
+        "bijstand_end",
+        "coach",
+        "language",
     )
     new_rows, known, problems = _split_known(
         rows, "household_id", fields, existing, file_name, stored
@@ -216,8 +227,12 @@ def _compare_households(
             other = by_bsn.get(bsn) if bsn else None
             if other is not None and other["household_id"] != row.household_id:
                 problems.append(
-                    Problem(file_name, row.line, column,
-                            f"this BSN already belongs to household {other['household_id']}")
+                    Problem(
+                        file_name,
+                        row.line,
+                        column,
+                        f"this BSN already belongs to household {other['household_id']}",
+                    )
                 )
     return new_rows, known, problems
 
@@ -236,8 +251,12 @@ def _compare_bijstand(
         member = members.get(row.bsn)
         if member is None and not row.iban:
             problems.append(
-                Problem(file_name, row.line, "iban",
-                        "required for a person not in the register (the payment passes through)")
+                Problem(
+                    file_name,
+                    row.line,
+                    "iban",
+                    "required for a person not in the register (the payment passes through)",
+                )
             )
         matched.append((row, member["household_id"] if member else None))
     return matched, known, problems
@@ -253,20 +272,35 @@ def _insert_households(conn: Connection, rows: list[HouseholdRow], file_id: int)
         households.insert(),
         [
             {
-                "household_id": r.household_id, "name": r.name, "iban": r.iban,
-                "bijstand_start": r.bijstand_start, "bijstand_end": r.bijstand_end,
-                "coach": r.coach, "language": r.language, "imported_file_id": file_id,
+                "household_id": r.household_id,
+                "name": r.name,
+                "iban": r.iban,
+                "bijstand_start": r.bijstand_start,
+                "bijstand_end": r.bijstand_end,
+                "coach": r.coach,
+                "language": r.language,
+                "imported_file_id": file_id,
             }
             for r in rows
         ],
     )
     member_rows = [
-        {"household_id": r.household_id, "role": "applicant", "bsn": r.bsn,
-         "name": r.name, "birth_date": r.birth_date}
+        {
+            "household_id": r.household_id,
+            "role": "applicant",
+            "bsn": r.bsn,
+            "name": r.name,
+            "birth_date": r.birth_date,
+        }
         for r in rows
     ] + [
-        {"household_id": r.household_id, "role": "partner", "bsn": r.partner_bsn,
-         "name": r.partner_name, "birth_date": r.partner_birth_date}
+        {
+            "household_id": r.household_id,
+            "role": "partner",
+            "bsn": r.partner_bsn,
+            "name": r.partner_name,
+            "birth_date": r.partner_birth_date,
+        }
         for r in rows
         if r.partner_bsn
     ]
@@ -292,10 +326,16 @@ def _insert_bijstand(
             benefit_payments.insert(),
             [
                 {
-                    "payment_id": r.payment_id, "bsn": r.bsn, "household_id": household_id,
-                    "payee_name": None, "period": r.period, "kind": r.kind,
-                    "amount_cents": r.amount_cents, "payout_date": r.payout_date,
-                    "iban": r.iban, "imported_file_id": file_id,
+                    "payment_id": r.payment_id,
+                    "bsn": r.bsn,
+                    "household_id": household_id,
+                    "payee_name": None,
+                    "period": r.period,
+                    "kind": r.kind,
+                    "amount_cents": r.amount_cents,
+                    "payout_date": r.payout_date,
+                    "iban": r.iban,
+                    "imported_file_id": file_id,
                 }
                 for r, household_id in matched
             ],
@@ -304,8 +344,17 @@ def _insert_bijstand(
 
 _CREDITOR_FIELDS = ("creditor_id", "name", "iban", "bic", "kind")
 _OBLIGATION_FIELDS = (
-    "obligation_id", "household_id", "kind", "creditor_id", "amount_cents", "frequency",
-    "reference", "reference_kind", "valid_from", "valid_to", "legal_basis",
+    "obligation_id",
+    "household_id",
+    "kind",
+    "creditor_id",
+    "amount_cents",
+    "frequency",
+    "reference",
+    "reference_kind",
+    "valid_from",
+    "valid_to",
+    "legal_basis",
 )
 _PLAIN: dict[str, tuple[Table, str, tuple[str, ...]]] = {
     "creditors": (creditors, "creditor_id", _CREDITOR_FIELDS),

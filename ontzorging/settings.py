@@ -137,7 +137,9 @@ def _schedule(sch: dict[str, Any]) -> ScheduleSettings:
         nightly_time=_time(sch["nightly_time"], "schedule.nightly_time"),
         monthly_day=_int(sch["monthly_day"], "schedule.monthly_day", 1, 28),
         monthly_time=_time(sch["monthly_time"], "schedule.monthly_time"),
-        misfire_grace_hours=_int(sch["misfire_grace_hours"], "schedule.misfire_grace_hours", 1, 24 * 31),
+        misfire_grace_hours=_int(
+            sch["misfire_grace_hours"], "schedule.misfire_grace_hours", 1, 24 * 31
+        ),
     )
 
 
@@ -196,7 +198,7 @@ _CENTS = re.compile(r"^(\d{1,7})(?:[.,](\d{2}))?$")
 def _cents(value: Any, name: str) -> int:
     match = _CENTS.match(str(value).strip())
     if not match:
-        raise SettingsError(f"{name}: must be an amount in euro such as \"25,00\"")
+        raise SettingsError(f'{name}: must be an amount in euro such as "25,00"')
     return int(match.group(1)) * 100 + int(match.group(2) or 0)
 
 

@@ -24,18 +24,31 @@ def period_signals(household_id: str, period: Period, as_of: date) -> list[dict[
     if days < 0:
         return [_row(household_id, "period_ended", end, as_of, f"56a period ended on {end}")]
     if days <= HANDOVER_NOTICE_DAYS and period.start <= as_of:
-        return [_row(household_id, "handover_due", end, as_of,
-                     f"56a period ends on {end}: arrange own payments with the client")]
+        return [
+            _row(
+                household_id,
+                "handover_due",
+                end,
+                as_of,
+                f"56a period ends on {end}: arrange own payments with the client",
+            )
+        ]
     return []
 
 
 def raise_period_signals(conn: Connection, as_of: date) -> int:
     raised, after = 0, ""
     while True:
-        rows = conn.execute(
-            select(households).where(households.c.household_id > after)
-            .order_by(households.c.household_id).limit(PAGE_ROWS)
-        ).mappings().all()
+        rows = (
+            conn.execute(
+                select(households)
+                .where(households.c.household_id > after)
+                .order_by(households.c.household_id)
+                .limit(PAGE_ROWS)
+            )
+            .mappings()
+            .all()
+        )
         if not rows:
             return raised
         new = [s for r in rows for s in period_signals(r["household_id"], period_of(r), as_of)]
@@ -44,5 +57,10 @@ def raise_period_signals(conn: Connection, as_of: date) -> int:
 
 
 def _row(hid: str, kind: str, subject: str, on: date, detail: str) -> dict[str, Any]:
-    return {"household_id": hid, "kind": kind, "subject": subject, "raised_on": on,
-            "detail": detail}
+    return {
+        "household_id": hid,
+        "kind": kind,
+        "subject": subject,
+        "raised_on": on,
+        "detail": detail,
+    }

@@ -25,16 +25,17 @@ class UnknownHousehold(Exception):
 
 
 def statement(conn: Connection, household_id: str, month: date) -> dict[str, Any]:
-    household = conn.execute(
-        select(households).where(households.c.household_id == household_id)
-    ).mappings().first()
+    household = (
+        conn.execute(select(households).where(households.c.household_id == household_id))
+        .mappings()
+        .first()
+    )
     if household is None:
         raise UnknownHousehold(f"household {household_id!r} is not in the register")
     period = period_of(household)
     income = conn.execute(
         select(benefit_payments.c.kind, func.sum(benefit_payments.c.amount_cents))
-        .where(benefit_payments.c.household_id == household_id,
-               benefit_payments.c.period == month)
+        .where(benefit_payments.c.household_id == household_id, benefit_payments.c.period == month)
         .group_by(benefit_payments.c.kind)
     ).all()
     income_by_kind = {kind: int(total) for kind, total in income}
@@ -57,17 +58,29 @@ def statement(conn: Connection, household_id: str, month: date) -> dict[str, Any
 def _paid(conn: Connection, household_id: str, month: date) -> list[dict[str, Any]]:
     pi = payment_instructions
     rows = conn.execute(
-        select(pi.c.id, pi.c.kind, pi.c.creditor_id, pi.c.amount_cents, pi.c.status,
-               pi.c.end_to_end_id, pi.c.payout_date)
-        .where(pi.c.household_id == household_id, pi.c.period == month,
-               pi.c.creditor_id.is_not(None))
+        select(
+            pi.c.id,
+            pi.c.kind,
+            pi.c.creditor_id,
+            pi.c.amount_cents,
+            pi.c.status,
+            pi.c.end_to_end_id,
+            pi.c.payout_date,
+        )
+        .where(
+            pi.c.household_id == household_id, pi.c.period == month, pi.c.creditor_id.is_not(None)
+        )
         .order_by(pi.c.id)
     )
     paid = []
     for r in rows:
         item: dict[str, Any] = {
-            "kind": r.kind, "creditor_id": r.creditor_id, "amount_cents": int(r.amount_cents),
-            "status": r.status, "payment_id": str(r.id), "payout_date": r.payout_date.isoformat(),
+            "kind": r.kind,
+            "creditor_id": r.creditor_id,
+            "amount_cents": int(r.amount_cents),
+            "status": r.status,
+            "payment_id": str(r.id),
+            "payout_date": r.payout_date.isoformat(),
         }
         if r.end_to_end_id:
             item["end_to_end_id"] = r.end_to_end_id
@@ -89,10 +102,13 @@ def _sum_lines(conn: Connection, household_id: str, month: date, purpose: str) -
 def _shortfall(conn: Connection, household_id: str, month: date) -> list[dict[str, Any]]:
     """The shortfall left by the latest allocation of each due of the month."""
     lines = conn.execute(
-        select(allocation_lines.c.obligation_id, allocation_lines.c.purpose,
-               allocation_lines.c.kind, allocation_lines.c.shortfall_cents)
-        .where(allocation_lines.c.household_id == household_id,
-               allocation_lines.c.period == month)
+        select(
+            allocation_lines.c.obligation_id,
+            allocation_lines.c.purpose,
+            allocation_lines.c.kind,
+            allocation_lines.c.shortfall_cents,
+        )
+        .where(allocation_lines.c.household_id == household_id, allocation_lines.c.period == month)
         .order_by(allocation_lines.c.allocation_id, allocation_lines.c.id)
     )
     latest: dict[tuple[str, str], tuple[str, int]] = {}
@@ -101,7 +117,7 @@ def _shortfall(conn: Connection, household_id: str, month: date) -> list[dict[st
             latest[(obligation_id, purpose)] = (kind, int(shortfall))
     merged: dict[str, int] = defaultdict(int)
     order: list[str] = []
-    for (obligation_id, _), (kind, shortfall) in latest.items():
+    for (obligation_id, _), (_kind, shortfall) in latest.items():
         if shortfall:
             if obligation_id not in merged:
                 order.append(obligation_id)

@@ -27,18 +27,22 @@ from payments.accounts import compact_iban, iban_checksum_ok
 from payments.calendar import is_target_business_day
 from payments.errors import FileLimitExceeded, InvalidPaymentData
 from payments.references import Reference
-from payments.schemas import DEFAULT_VERSION, PAIN001_VERSIONS, Pain001Version, namespace_of
+from payments.schemas import (
+    AMOUNT_MAX_CENTS,
+    AMOUNT_MIN_CENTS,
+    DEFAULT_VERSION,
+    NOT_PROVIDED,
+    PAIN001_VERSIONS,
+    Pain001Version,
+    namespace_of,
+)
 from payments.text import NAME_MAX, USTRD_MAX, epc_text, is_epc_id
 from payments.validate import validate_payment_file
 
-AMOUNT_MIN_CENTS: Final = 1
-AMOUNT_MAX_CENTS: Final = 99_999_999_999
-"""EPC: an amount is 0.01 .. 999,999,999.99 EUR."""
 DEFAULT_MAX_TRANSACTIONS_PER_FILE: Final = 10_000
 """ABN AMRO's advice (Verification of Payee upload) and the project default setting."""
 BANK_MAX_TRANSACTIONS_PER_FILE: Final = 100_000
 """BNG and ABN AMRO refuse more transactions in one file."""
-NOT_PROVIDED: Final = "NOTPROVIDED"
 XML_DECLARATION: Final = b'<?xml version="1.0" encoding="UTF-8"?>\n'
 """Double quotes and upper-case UTF-8, as bank examples write it (lxml would use quotes ')."""
 

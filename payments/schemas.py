@@ -20,6 +20,12 @@ DEFAULT_VERSION: Final[Pain001Version] = "pain.001.001.09"
 
 _NAMESPACE_PREFIX: Final = "urn:iso:std:iso:20022:tech:xsd:"
 
+AMOUNT_MIN_CENTS: Final = 1
+AMOUNT_MAX_CENTS: Final = 99_999_999_999
+"""EPC: an amount is 0.01 .. 999,999,999.99 EUR."""
+NOT_PROVIDED: Final = "NOTPROVIDED"
+"""FinInstnId/Othr/Id of a debtor agent without a BIC (EPC/Dutch convention)."""
+
 
 def namespace_of(version: Pain001Version) -> str:
     return _NAMESPACE_PREFIX + version

@@ -2,8 +2,9 @@
 
 Each parser takes the stripped text of one cell and returns the value, or
 raises :class:`FieldError` with a message for the user. Messages never contain
-a BSN; other values are echoed only through :func:`shown`, which masks long
-digit runs in case a BSN ended up in the wrong column.
+a BSN; other values are echoed only through :func:`shown`, and messages of
+``payments`` only through ``mask_digit_runs``: both mask runs of 8-9 digits in
+case a BSN ended up in the wrong column.
 
 Amount notation (DESIGN.md 5.2), for ``parse_amount_cents``:
 
@@ -63,7 +64,7 @@ class FieldError(ParsingError):
 
 
 def shown(text: str) -> str:
-    """The value quoted for a message, shortened, with long digit runs masked.
+    """The value quoted for a message, shortened, with BSN-like digit runs masked.
 
     Masking keeps a BSN out of messages even when it sits in a column where
     nobody expects it.
@@ -267,7 +268,7 @@ def parse_iban(text: str) -> str:
     try:
         return accounts.parse_iban(text.strip())
     except accounts.InvalidIban as error:
-        raise FieldError(str(error)) from None
+        raise FieldError(mask_digit_runs(str(error))) from None
 
 
 def parse_bic(text: str) -> str:
@@ -275,7 +276,7 @@ def parse_bic(text: str) -> str:
     try:
         return accounts.parse_bic(text.strip())
     except accounts.InvalidBic as error:
-        raise FieldError(str(error)) from None
+        raise FieldError(mask_digit_runs(str(error))) from None
 
 
 def parse_reference(text: str) -> references.Reference:
@@ -283,4 +284,4 @@ def parse_reference(text: str) -> references.Reference:
     try:
         return references.parse_reference(text.strip())
     except references.InvalidReference as error:
-        raise FieldError(str(error)) from None
+        raise FieldError(mask_digit_runs(str(error))) from None

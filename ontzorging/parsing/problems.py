@@ -29,17 +29,19 @@ FILE_LEVEL_LINE = 0
 NO_COLUMN = "-"
 """Column of a problem that concerns no single column."""
 
-_LONG_DIGIT_RUN = re.compile(r"\d{8,}")
+_BSN_LIKE = re.compile(r"(?<!\d)\d{8,9}(?!\d)")
 
 
 def mask_digit_runs(text: str) -> str:
-    """``text`` with every run of 8 or more digits replaced by ``#``.
+    """``text`` with every run of exactly 8 or 9 digits replaced by ``#``.
 
     Applied to any input text a problem repeats, so that a BSN in an
-    unexpected place (a shifted column, a missing header) never reaches a
-    message or a log.
+    unexpected place (a shifted column, an IBAN column, a missing header)
+    never reaches a message or a log. 8 digits: a BSN whose leading zero a
+    spreadsheet dropped. Longer runs (account numbers, betalingskenmerken)
+    are no BSN and stay readable.
     """
-    return _LONG_DIGIT_RUN.sub(lambda match: "#" * len(match.group()), text)
+    return _BSN_LIKE.sub(lambda match: "#" * len(match.group()), text)
 
 
 @dataclass(frozen=True)

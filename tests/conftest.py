@@ -1,0 +1,54 @@
+"""Shared fixtures: a migrated database on SQLite, and on PostgreSQL when
+ONTZORGING_TEST_POSTGRES_URL is set (each test gets its own database, made
+and dropped here)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from ontzorging.db import make_engine, upgrade_to_head
+
+POSTGRES_URL = os.environ.get("ONTZORGING_TEST_POSTGRES_URL", "")
+NOW = datetime(2026, 3, 28, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
+
+
+def _admin_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty database of each kind."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("ONTZORGING_TEST_POSTGRES_URL is not set")
+    name = f"ontz_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(_admin_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    base = POSTGRES_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A database migrated to head."""
+    eng = make_engine(database_url)
+    upgrade_to_head(eng)
+    yield eng
+    eng.dispose()

@@ -1,0 +1,158 @@
+"""The statements of the demo households A-E for every month, against
+figures computed by hand from DOMAIN.md (not with the code under test), on
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from ledger.beancount_export import export_beancount
+from ontzorging import demo_data
+from ontzorging.allocating import allocate_due
+from ontzorging.checks import check_all
+from ontzorging.schema import (
+    allocation_lines,
+    allocations,
+    payment_instructions,
+    signals,
+)
+from ontzorging.settings import load_settings
+from ontzorging.statements import statement
+from tests.conftest import NOW
+from tests.scenario import import_text, load_registers, run_months
+
+# household -> month -> (income, {kind: paid}, reserved, {kind: shortfall}, payout), cents.
+A_PAID = {"huur": 61500, "energie": 9500, "water": 1500, "zorgverzekering": 14240}
+B_PAID = {"huur": 78000, "energie": 16500, "water": 3200, "zorgverzekering": 28490}
+C_PAID = {"huur": 69000, "energie": 12000, "water": 2200, "zorgverzekering": 15999}
+D_PAID = {"huur": 70000, "energie": 14000, "zorgverzekering": 11302}
+E_PAID = {"huur": 61500, "energie": 9500, "water": 1500, "zorgverzekering": 14240}
+EXPECTED = {
+    "A": {
+        **{m: (133423, A_PAID, 0, {}, 46683) for m in (2, 3, 4, 5)},
+        6: (133423 + 40362, A_PAID, 0, {}, 46683 + 40362),  # vakantietoeslag passes through
+        7: (133423, {**A_PAID, "huur": 64022}, 0, {}, 44161),  # rent 640,22 from 1 July
+        8: (0, {}, 0, {}, 0),
+    },
+    "B": {**{m: (190603, B_PAID, 0, {}, 64413) for m in range(2, 8)}, 8: (0, {}, 0, {}, 0)},
+    "C": {**{m: (133423, C_PAID, 0, {}, 34224) for m in range(2, 8)}, 8: (0, {}, 0, {}, 0)},
+    "D": {
+        **{m: (95302, D_PAID, 0, {"zorgverzekering": 2938, "water": 2500}, 0) for m in range(2, 8)},
+        8: (0, {}, 0, {}, 0),
+    },
+    "E": {
+        # 951,02 + a nabetaling of 100,00: huur, energie, premium, then the
+        # once premium 284,80 gets 98,62 + 100,00; water 15,00 stays short.
+        2: (
+            95102 + 10000,
+            {"huur": 61500, "energie": 9500, "zorgverzekering": 14240 + 9862 + 10000},
+            0,
+            {"zorgverzekering": 8618, "water": 1500},
+            0,
+        ),
+        **{m: (133423, E_PAID, 0, {}, 46683) for m in range(3, 9)},
+    },
+}
+
+
+def _by_kind(rows: list[dict]) -> dict[str, int]:  # type: ignore[type-arg]
+    totals: dict[str, int] = {}
+    for row in rows:
+        totals[row["kind"]] = totals.get(row["kind"], 0) + row["amount_cents"]
+    return totals
+
+
+@pytest.fixture
+def scenario(engine: Engine, tmp_path: Path) -> Engine:
+    load_registers(engine, tmp_path)
+    run_months(engine, tmp_path)
+    return engine
+
+
+def test_statements_match_hand_computed_figures(scenario: Engine) -> None:
+    with scenario.connect() as conn:
+        for hid, months in EXPECTED.items():
+            for month, (income, paid, reserved, short, payout) in months.items():
+                s = statement(conn, hid, date(2026, month, 1))
+                where = f"{hid} 2026-{month:02d}"
+                assert s["income_cents"] == income, where
+                assert _by_kind(s["paid"]) == paid, where
+                assert s["reserved_cents"] == reserved, where
+                assert _by_kind(s["shortfall"]) == short, where
+                assert s["payout_to_client_cents"] == payout, where
+                assert s["income_cents"] == sum(paid.values()) + reserved + payout, where
+        assert check_all(conn) == []
+
+
+def test_statement_shape_of_the_contract(scenario: Engine) -> None:
+    with scenario.connect() as conn:
+        s = statement(conn, "D", date(2026, 3, 1))
+    assert s["household_id"] == "D" and s["period"] == "2026-03" and s["in_ontzorging"] is True
+    assert [(r["kind"], r["creditor_id"], r["amount_cents"], r["status"]) for r in s["paid"]] == [
+        ("huur", "WOON", 70000, "pending"),
+        ("energie", "ENER", 14000, "pending"),
+        ("zorgverzekering", "ZORG", 11302, "pending"),
+    ]
+    assert all(r["payment_id"] for r in s["paid"])
+    assert [(r["kind"], r["amount_cents"]) for r in s["shortfall"]] == [
+        ("zorgverzekering", 2938),
+        ("water", 2500),
+    ]
+
+
+def _counts(engine: Engine) -> tuple[int, ...]:
+    with engine.connect() as conn:
+        return tuple(
+            conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (allocations, allocation_lines, payment_instructions, signals)
+        )
+
+
+def test_importing_and_running_twice_changes_nothing(scenario: Engine, tmp_path: Path) -> None:
+    before = _counts(scenario)
+    for month in demo_data.MONTHS:
+        outcome = import_text(
+            scenario,
+            "bijstand",
+            demo_data.bijstand_file(month),
+            tmp_path,
+            f"again-{month:%Y-%m}.csv",
+        )
+        assert outcome.status == "unchanged"
+    with scenario.begin() as conn:
+        counts = allocate_due(conn, date(2026, 12, 31), load_settings(), None, NOW)
+    assert counts["payments"] == 0
+    assert _counts(scenario) == before
+
+
+def test_same_rows_in_another_file_are_known_not_new(scenario: Engine, tmp_path: Path) -> None:
+    text = demo_data.bijstand_file(date(2026, 3, 1)).replace("\n", "\r\n")
+    outcome = import_text(scenario, "bijstand", text, tmp_path, "crlf.csv")
+    assert outcome.status == "imported" and outcome.rows_new == 0 and outcome.rows_known == 6
+
+
+def test_signals_for_shortfalls(scenario: Engine) -> None:
+    with scenario.connect() as conn:
+        rows = conn.execute(
+            select(signals.c.household_id, signals.c.subject).where(signals.c.kind == "shortfall")
+        ).all()
+    subjects = {(h, s) for h, s in rows}
+    assert ("D", "D3/2026-03") in subjects and ("D", "D4/2026-07") in subjects
+    assert ("E", "E5/2026-02") in subjects and ("E", "E3/2026-02") in subjects
+    assert not any(h in "ABC" for h, _ in subjects)
+
+
+def test_beancount_export_passes_bean_check(scenario: Engine, tmp_path: Path) -> None:
+    path = tmp_path / "ledger.beancount"
+    with scenario.connect() as conn:
+        path.write_text("".join(export_beancount(conn)), encoding="utf-8")
+    result = subprocess.run(["bean-check", str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = path.read_text(encoding="utf-8")
+    assert "Expenses:Household:D:Huur" in text
+    assert "100000009" not in text
