@@ -66,9 +66,7 @@ class Settings:
 
 
 def load_settings(override: Path | None = None) -> Settings:
-    defaults = tomllib.loads(
-        resources.files("ontzorging.config").joinpath("defaults.toml").read_text("utf-8")
-    )
+    defaults = tomllib.loads(_defaults_text())
     merged = defaults
     if override is not None:
         try:
@@ -79,6 +77,15 @@ def load_settings(override: Path | None = None) -> Settings:
             raise SettingsError(f"{override}: not valid TOML: {exc}") from exc
         merged = _merge(defaults, data, prefix="")
     return _build(merged)
+
+
+def _defaults_text() -> str:
+    """The shipped defaults: package data when installed, ``config/`` in a checkout."""
+    try:
+        return resources.files("ontzorging.config").joinpath("defaults.toml").read_text("utf-8")
+    except ModuleNotFoundError:
+        source_tree = Path(__file__).resolve().parent.parent / "config" / "defaults.toml"
+        return source_tree.read_text("utf-8")
 
 
 def _merge(defaults: dict[str, Any], data: dict[str, Any], prefix: str) -> dict[str, Any]:
