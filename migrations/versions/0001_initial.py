@@ -1,8 +1,8 @@
-"""register, benefits, allocations, ledger, payments
+"""initial schema
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 10:14:46.386186
+Create Date: 2026-11-29 10:22:43.264147
 """
 
 import sqlalchemy as sa
@@ -170,7 +170,7 @@ def upgrade() -> None:
 
     op.create_table(
         "benefit_payments",
-        sa.Column("payment_id", sa.String(length=70), nullable=False),
+        sa.Column("payment_id", sa.String(length=80), nullable=False),
         sa.Column("bsn", sa.String(length=9), nullable=True),
         sa.Column("household_id", sa.String(length=35), nullable=True),
         sa.Column("payee_name", sa.String(length=70), nullable=True),
@@ -297,7 +297,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "allocated_payments",
-        sa.Column("payment_id", sa.String(length=70), nullable=False),
+        sa.Column("payment_id", sa.String(length=80), nullable=False),
         sa.Column("allocation_id", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["allocation_id"],
