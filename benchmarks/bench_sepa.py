@@ -46,7 +46,9 @@ NAMES = ("Woonstichting", "Energie", "Waterbedrijf", "Zorgverzekeraar", "Ahmed A
 def iban_nl(bank: str, account: int) -> str:
     """A valid Dutch IBAN for a bank code and a 10-digit account (check digits computed)."""
     bban = f"{bank}{account:010d}"
-    numeric = int((bban + "NL00").translate(str.maketrans({chr(65 + i): str(10 + i) for i in range(26)})))
+    numeric = int(
+        (bban + "NL00").translate(str.maketrans({chr(65 + i): str(10 + i) for i in range(26)}))
+    )
     return f"NL{98 - numeric % 97:02d}{bban}"
 
 

@@ -63,14 +63,37 @@ def insert_entries(
         for entry_id, e in entries
         for p in e.postings
     ]
-    _insert_chunked(conn, ledger_entries, entry_rows)
-    _insert_chunked(conn, ledger_postings, posting_rows)
+    bulk_insert(conn, ledger_entries, entry_rows)
+    bulk_insert(conn, ledger_postings, posting_rows)
     return len(entry_rows) + len(posting_rows)
 
 
-def _insert_chunked(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert rows (all with the same keys) with the driver's ``executemany``.
+
+    Values go through each column type's bind processor, as SQLAlchemy would
+    do, but without building a compiled parameter set per row: that overhead
+    was two thirds of the nightly run's time.
+    """
+    if not rows:
+        return 0
+    columns = list(rows[0])
+    dialect = conn.dialect
+    processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
+    quote = dialect.identifier_preparer.quote
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join([marker] * len(columns))})"
+    )
+    pairs = list(zip(columns, processors, strict=True))
     for start in range(0, len(rows), INSERT_CHUNK_ROWS):
-        conn.execute(table.insert(), rows[start : start + INSERT_CHUNK_ROWS])
+        params = [
+            tuple(row[c] if p is None or row[c] is None else p(row[c]) for c, p in pairs)
+            for row in rows[start : start + INSERT_CHUNK_ROWS]
+        ]
+        conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+    return len(rows)
 
 
 def balances(

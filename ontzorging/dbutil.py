@@ -8,14 +8,14 @@ from typing import Any
 from sqlalchemy import Connection, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from ledger.store import bulk_insert
+
 # Rows per INSERT statement (see ledger.store for the same trade-off).
 INSERT_CHUNK_ROWS = 5_000
 
 
 def insert_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
-    for start in range(0, len(rows), INSERT_CHUNK_ROWS):
-        conn.execute(table.insert(), list(rows[start : start + INSERT_CHUNK_ROWS]))
-    return len(rows)
+    return bulk_insert(conn, table, rows)
 
 
 def insert_ignoring_duplicates(

@@ -49,8 +49,9 @@ def xml_schema(version: Pain001Version) -> etree.XMLSchema:
 
 def _parser() -> etree.XMLParser:
     # No DTDs, no entity expansion, no network: payment files come from other systems.
+    # Whitespace between elements (indentation) is dropped; line numbers are kept.
     return etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, remove_comments=False
+        resolve_entities=False, no_network=True, load_dtd=False, remove_blank_text=True
     )
 
 
