@@ -24,9 +24,9 @@ from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, fun
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ontzorging.allocating import allocate_due  # noqa: E402
-from ontzorging.db import make_engine, upgrade_to_head  # noqa: E402
-from ontzorging.schema import (  # noqa: E402
+from ontzorging.allocating import allocate_due
+from ontzorging.db import make_engine, upgrade_to_head
+from ontzorging.schema import (
     benefit_payments,
     creditors,
     household_members,
@@ -34,7 +34,7 @@ from ontzorging.schema import (  # noqa: E402
     imported_files,
     obligations,
 )
-from ontzorging.settings import load_settings  # noqa: E402
+from ontzorging.settings import load_settings
 
 NOW = datetime(2026, 3, 26, 2, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))
 MONTH = date(2026, 3, 1)

@@ -350,6 +350,79 @@ def households_end(household_id: str, on: Any, reason: str, actor: str | None) -
     emit(data, lambda: click.echo(f"{household_id}: ontzorging ends on {on.date()}"))
 
 
+@main.group("batches")
+def batches_group() -> None:
+    """Payment batches and their approval."""
+
+
+@batches_group.command("list")
+@handled
+def batches_list() -> None:
+    from ontzorging.batching import list_batches
+
+    with _app().engine.connect() as conn:
+        items = list_batches(conn)
+
+    def human() -> None:
+        for b in items:
+            click.echo(f"{b['id']:>5} {b['status']:<18} {b['execution_date']} {b['count']:>7} "
+                       f"{_euro(b['total_cents']):>16}  {' '.join(b['files'])}")
+
+    emit(items, human)
+
+
+@batches_group.command("show")
+@click.argument("batch_id", type=int)
+@handled
+def batches_show(batch_id: int) -> None:
+    from ontzorging.batching import show_batch
+
+    with _app().engine.connect() as conn:
+        data = show_batch(conn, batch_id)
+    emit(data, lambda: click.echo(json.dumps(data, indent=2)))
+
+
+@batches_group.command("approve")
+@click.argument("batch_id", type=int)
+@click.option("--by", "actor", required=True, help="Name of the person who approves.")
+@handled
+def batches_approve(batch_id: int, actor: str) -> None:
+    """Approve a batch: its pain.001 file(s) are written to outbox/sepa/."""
+    from jobs.locking import run_lock
+    from ontzorging.batching import list_batches, release_batch, write_missing_files
+
+    app = _app()
+    with run_lock(app.engine):
+        with app.engine.begin() as conn:
+            released = release_batch(conn, batch_id, actor, app.clock.now(), app.settings)
+        with app.engine.begin() as conn:
+            write_missing_files(conn, app.home.path("outbox/sepa"), app.settings)
+            item = next(b for b in list_batches(conn) if b["id"] == batch_id)
+    message = (f"batch {batch_id} approved by {actor}: " if released
+               else f"batch {batch_id} was approved before; no new file: ")
+    emit(item, lambda: click.echo(message + ", ".join(item["files"])))
+
+
+@batches_group.command("reject")
+@click.argument("batch_id", type=int)
+@click.option("--by", "actor", required=True)
+@click.option("--reason", required=True)
+@click.option("--rebatch", is_flag=True,
+              help="Put the payments back for the next run (after correcting the cause) "
+                   "instead of cancelling them.")
+@handled
+def batches_reject(batch_id: int, actor: str, reason: str, rebatch: bool) -> None:
+    from jobs.locking import run_lock
+    from ontzorging.batching import reject_batch
+
+    app = _app()
+    with run_lock(app.engine), app.engine.begin() as conn:
+        count = reject_batch(conn, batch_id, actor, reason, app.clock.now(), rebatch=rebatch)
+    outcome = "back to pending" if rebatch else "cancelled; the money stays held"
+    emit({"id": batch_id, "status": "rejected", "instructions": count, "rebatch": rebatch},
+         lambda: click.echo(f"batch {batch_id} rejected: {count} payment(s) {outcome}"))
+
+
 @main.command()
 @handled
 def check() -> None:

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ontzorging import demo_data
+from ontzorging.batching import list_batches, release_batch, write_missing_files
 from ontzorging.bootstrap import App, bootstrap
 from ontzorging.db import upgrade_to_head
 from ontzorging.imports import import_file
@@ -19,6 +20,7 @@ from ontzorging.schema import imported_files
 from ontzorging.statements import statement
 
 DEMO_ACTOR = "demo"
+DEMO_APPROVER = "M. de Vries (Financiën)"
 
 
 class DemoRefused(ValueError):
@@ -64,6 +66,8 @@ def run_demo(
             f"({night.counts.get('payments', 0)} payments, "
             f"{night.counts.get('instructions', 0)} payment instructions)"
         )
+        for batch_id, files in _approve_all(app):
+            say(f"    batch {batch_id} approved by {DEMO_APPROVER}: {', '.join(files)}")
         monthly = run_monthly(app, month, DEMO_ACTOR)
         runs.append(monthly.run_id)
     statements = _statements(app)
@@ -79,6 +83,23 @@ def run_demo(
     else:
         _print_summary(statements, outputs, echo)
     return result
+
+
+def _approve_all(app: App) -> list[tuple[int, list[str]]]:
+    """Finance approves every batch awaiting approval (as `batches approve` does)."""
+    from jobs.locking import run_lock
+
+    approved = []
+    with run_lock(app.engine):
+        with app.engine.connect() as conn:
+            waiting = [b["id"] for b in list_batches(conn) if b["status"] == "awaiting_approval"]
+        for batch_id in waiting:
+            with app.engine.begin() as conn:
+                release_batch(conn, batch_id, DEMO_APPROVER, app.clock.now(), app.settings)
+        with app.engine.begin() as conn:
+            write_missing_files(conn, app.home.path("outbox/sepa"), app.settings)
+            files = {b["id"]: b["files"] for b in list_batches(conn)}
+    return [(batch_id, files[batch_id]) for batch_id in waiting]
 
 
 def _refuse_if_used(app: App) -> None:

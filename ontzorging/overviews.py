@@ -600,7 +600,7 @@ def _handover(
                     kind=c.label("kind", item.kind),
                     date=c.day(item.start),
                 ),
-                "iban_text": c.text("handover.iban", iban=creditor.iban) if creditor else "",
+                "iban_text": c.text("handover.iban", iban=_grouped(creditor.iban)) if creditor else "",
                 "reference_text": (
                     c.text("handover.reference", reference=item.reference) if item.reference else ""
                 ),
@@ -610,7 +610,7 @@ def _handover(
     return {
         "intro": c.text("handover.intro", end=c.day(period.end), start=c.day(start)),
         "talk": c.text("handover.talk", coach=household.coach),
-        "items": items,
+        "to_pay": items,
         "none": c.text("handover.none", end=c.day(period.end)),
         "no_double": c.text("handover.no_double", month=c.month(month_of(period.end))),
         "reserve": (
@@ -619,6 +619,11 @@ def _handover(
             else ""
         ),
     }
+
+
+def _grouped(iban: str) -> str:
+    """An IBAN as people read and type it: in groups of four."""
+    return " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))
 
 
 def _chart_for(paid: Sequence[Mapping[str, Any]], st: Mapping[str, Any], c: Catalogue) -> Chart:
