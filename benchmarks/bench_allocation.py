@@ -205,7 +205,8 @@ def main() -> None:
     )
     print(f"rows written: {rows:,} = {rows / seconds:,.0f} rows/s")
     print(
-        f"storage floor (bare executemany of {rows:,} rows): {floor:.1f}s; ratio {seconds / floor:.2f}x"
+        f"storage floor (bare executemany of {rows:,} rows): {floor:.1f}s; "
+        f"ratio {seconds / floor:.2f}x"
     )
     print(f"peak RSS: {rss_after:.0f} MiB (before the run {rss_before:.0f} MiB)")
     print(f"counts: {dict(counts)}")

@@ -92,7 +92,7 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
             tuple(row[c] if p is None or row[c] is None else p(row[c]) for c, p in pairs)
             for row in rows[start : start + INSERT_CHUNK_ROWS]
         ]
-        conn.exec_driver_sql(sql, params)  # type: ignore[arg-type]
+        conn.exec_driver_sql(sql, params)
     return len(rows)
 
 

@@ -39,6 +39,7 @@ from ontzorging.schema import (
     allocation_lines,
     allocations,
     benefit_payments,
+    households,
     instruction_events,
     payment_instructions,
     signals,
@@ -86,9 +87,17 @@ def allocate_due(
         next_id(conn, payment_instructions),
     )
     creditor_facts = load_creditors(conn)
-    after: str | None = ""
-    while after is not None:
-        page_ids = _pending_households(conn, as_of, after)
+    after = ""
+    while True:
+        # Keyset pages over the register (primary key): linear in households.
+        page_ids = list(
+            conn.execute(
+                select(households.c.household_id)
+                .where(households.c.household_id > after)
+                .order_by(households.c.household_id)
+                .limit(PAGE_HOUSEHOLDS)
+            ).scalars()
+        )
         if not page_ids:
             break
         page = _Page()
@@ -106,17 +115,6 @@ def _pending(as_of: date) -> Any:
         .where(allocated_payments.c.payment_id == benefit_payments.c.payment_id)
         .exists(),
     )
-
-
-def _pending_households(conn: Connection, as_of: date, after: str) -> list[str]:
-    query = (
-        select(benefit_payments.c.household_id)
-        .where(_pending(as_of), benefit_payments.c.household_id > after)
-        .distinct()
-        .order_by(benefit_payments.c.household_id)
-        .limit(PAGE_HOUSEHOLDS)
-    )
-    return list(conn.execute(query).scalars())
 
 
 def _allocate_households(
@@ -146,6 +144,9 @@ def _allocate_households(
     pools: dict[tuple[str, date], list[Any]] = defaultdict(list)
     for p in payments:
         pools[(p["household_id"], p["period"])].append(p)
+    if not pools:
+        return
+    page_ids = sorted({hid for hid, _ in pools})
     household_facts = load_households(conn, page_ids)
     obligation_facts = load_obligations(conn, page_ids)
     history = load_history(conn, page_ids, [month for _, month in pools])

@@ -60,21 +60,31 @@ def gather_batches(
         items = by_date[day]
         batch_id = conn.execute(
             batches.insert().values(
-                execution_date=day, status="awaiting_approval", count=len(items),
-                total_cents=sum(r.amount_cents for r in items), created_at=now, run_id=run_id,
+                execution_date=day,
+                status="awaiting_approval",
+                count=len(items),
+                total_cents=sum(r.amount_cents for r in items),
+                created_at=now,
+                run_id=run_id,
             )
         ).inserted_primary_key[0]  # type: ignore[index]
         for row in items:
             conn.execute(
-                pi.update().where(pi.c.id == row.id, pi.c.batch_id.is_(None))
+                pi.update()
+                .where(pi.c.id == row.id, pi.c.batch_id.is_(None))
                 .values(batch_id=batch_id, end_to_end_id=f"{ID_PREFIX}-{row.id}")
             )
-        audit.record(conn, now, SYSTEM_ACTOR, "batch_created", f"batch {batch_id}",
-                     {"execution_date": day, "count": len(items)})
+        audit.record(
+            conn,
+            now,
+            SYSTEM_ACTOR,
+            "batch_created",
+            f"batch {batch_id}",
+            {"execution_date": day, "count": len(items)},
+        )
         counts["batches"] += 1
         if not settings.sepa.require_approval:
-            release_batch(conn, batch_id, f"{SYSTEM_ACTOR} (approval not required)", now,
-                          settings)
+            release_batch(conn, batch_id, f"{SYSTEM_ACTOR} (approval not required)", now, settings)
             counts["batches_released"] += 1
     return counts
 
@@ -95,31 +105,47 @@ def release_batch(
     if batch["status"] == "released":
         return False
     if batch["status"] != "awaiting_approval":
-        raise BatchRefused(f"batch {batch_id} is {batch['status']}; only a batch awaiting "
-                           "approval can be approved")
+        raise BatchRefused(
+            f"batch {batch_id} is {batch['status']}; only a batch awaiting approval can be approved"
+        )
     if not actor.strip():
         raise BatchRefused("approval needs the name of the person who approves")
     pi = payment_instructions
-    items = conn.execute(
-        select(pi).where(pi.c.batch_id == batch_id).order_by(pi.c.id)
-    ).mappings().all()
+    items = (
+        conn.execute(select(pi).where(pi.c.batch_id == batch_id).order_by(pi.c.id)).mappings().all()
+    )
     per_file = settings.sepa.max_transactions_per_file
     for sequence, start in enumerate(range(0, len(items), per_file), start=1):
         chunk = items[start : start + per_file]
         name = f"B{batch_id}-{sequence}"
-        conn.execute(payment_files.insert().values(
-            batch_id=batch_id, sequence=sequence,
-            file_name=f"pain001-{batch['execution_date']:%Y%m%d}-{name}.xml",
-            message_id=f"{ID_PREFIX}-{name}", payment_info_id=f"{ID_PREFIX}-{name}-P",
-            version=settings.sepa.version, count=len(chunk),
-            total_cents=sum(r["amount_cents"] for r in chunk), created_at=now,
-        ))
+        conn.execute(
+            payment_files.insert().values(
+                batch_id=batch_id,
+                sequence=sequence,
+                file_name=f"pain001-{batch['execution_date']:%Y%m%d}-{name}.xml",
+                message_id=f"{ID_PREFIX}-{name}",
+                payment_info_id=f"{ID_PREFIX}-{name}-P",
+                version=settings.sepa.version,
+                count=len(chunk),
+                total_cents=sum(r["amount_cents"] for r in chunk),
+                created_at=now,
+            )
+        )
     _set_status(conn, [r["id"] for r in items], "released", actor, now, "batch approved")
     _book_release(conn, batch_id, items, batch["execution_date"], now)
-    conn.execute(batches.update().where(batches.c.id == batch_id).values(
-        status="released", decided_by=actor, decided_at=now))
-    audit.record(conn, now, actor, "batch_approved", f"batch {batch_id}",
-                 {"count": len(items), "total_cents": batch["total_cents"]})
+    conn.execute(
+        batches.update()
+        .where(batches.c.id == batch_id)
+        .values(status="released", decided_by=actor, decided_at=now)
+    )
+    audit.record(
+        conn,
+        now,
+        actor,
+        "batch_approved",
+        f"batch {batch_id}",
+        {"count": len(items), "total_cents": batch["total_cents"]},
+    )
     return True
 
 
@@ -136,13 +162,26 @@ def _book_release(
     entries = []
     for offset, (hid, rows) in enumerate(sorted(by_household.items(), key=lambda kv: kv[0] or "")):
         moves = [
-            (accounts.payable(hid, r["creditor_id"] or accounts.CLIENT), r["source_account"],
-             r["amount_cents"])
+            (
+                accounts.payable(hid, r["creditor_id"] or accounts.CLIENT),
+                r["source_account"],
+                r["amount_cents"],
+            )
             for r in rows
         ]
-        entries.append((first + offset, transfer(
-            f"release:{batch_id}:{hid or '-'}", hid, value_date, "release",
-            f"Batch {batch_id}: betaald", moves)))
+        entries.append(
+            (
+                first + offset,
+                transfer(
+                    f"release:{batch_id}:{hid or '-'}",
+                    hid,
+                    value_date,
+                    "release",
+                    f"Batch {batch_id}: betaald",
+                    moves,
+                ),
+            )
+        )
     insert_entries(conn, entries, now)
 
 
@@ -155,60 +194,114 @@ def reject_batch(
     nightly run's batch (after the cause has been corrected)."""
     batch = _batch(conn, batch_id)
     if batch["status"] != "awaiting_approval":
-        raise BatchRefused(f"batch {batch_id} is {batch['status']}; only a batch awaiting "
-                           "approval can be rejected")
+        raise BatchRefused(
+            f"batch {batch_id} is {batch['status']}; only a batch awaiting approval can be rejected"
+        )
     if not reason.strip() or not actor.strip():
         raise BatchRefused("rejecting a batch needs a name and a reason")
     pi = payment_instructions
     items = conn.execute(select(pi).where(pi.c.batch_id == batch_id)).mappings().all()
     ids = [r["id"] for r in items]
     if rebatch:
-        conn.execute(pi.update().where(pi.c.batch_id == batch_id)
-                     .values(batch_id=None, end_to_end_id=None))
+        conn.execute(
+            pi.update().where(pi.c.batch_id == batch_id).values(batch_id=None, end_to_end_id=None)
+        )
         _set_status(conn, ids, "pending", actor, now, f"batch {batch_id} rejected: {reason}")
     else:
         _cancel(conn, batch_id, items, actor, reason, now)
-    conn.execute(batches.update().where(batches.c.id == batch_id).values(
-        status="rejected", decided_by=actor, decided_at=now, reason=reason))
-    audit.record(conn, now, actor, "batch_rejected", f"batch {batch_id}",
-                 {"count": len(items), "rebatch": rebatch}, reason)
+    conn.execute(
+        batches.update()
+        .where(batches.c.id == batch_id)
+        .values(status="rejected", decided_by=actor, decided_at=now, reason=reason)
+    )
+    audit.record(
+        conn,
+        now,
+        actor,
+        "batch_rejected",
+        f"batch {batch_id}",
+        {"count": len(items), "rebatch": rebatch},
+        reason,
+    )
     return len(items)
 
 
-def _cancel(conn: Connection, batch_id: int, items: Any, actor: str, reason: str,
-            now: datetime) -> None:
+def _cancel(
+    conn: Connection, batch_id: int, items: Any, actor: str, reason: str, now: datetime
+) -> None:
     from ledger import accounts
 
-    _set_status(conn, [r["id"] for r in items], "cancelled", actor, now,
-                f"batch {batch_id} rejected: {reason}")
+    _set_status(
+        conn,
+        [r["id"] for r in items],
+        "cancelled",
+        actor,
+        now,
+        f"batch {batch_id} rejected: {reason}",
+    )
     first = next_id(conn, ledger_entries)
     entries = []
     for offset, item in enumerate(items):
         payee = item["creditor_id"] or accounts.CLIENT
         kind = item["kind"] if item["creditor_id"] else accounts.LEEFGELD
         hid = item["household_id"]
-        entries.append((first + offset, transfer(
-            f"cancel:{item['id']}", hid, now.date(), "cancellation",
-            f"Betaling {item['id']} geannuleerd: {reason}"[:200],
-            [(accounts.payable(hid, payee), accounts.expense(hid, kind), item["amount_cents"])])))
+        entries.append(
+            (
+                first + offset,
+                transfer(
+                    f"cancel:{item['id']}",
+                    hid,
+                    now.date(),
+                    "cancellation",
+                    f"Betaling {item['id']} geannuleerd: {reason}"[:200],
+                    [
+                        (
+                            accounts.payable(hid, payee),
+                            accounts.expense(hid, kind),
+                            item["amount_cents"],
+                        )
+                    ],
+                ),
+            )
+        )
     insert_entries(conn, entries, now)
-    insert_ignoring_duplicates(conn, signals, [
-        {"household_id": item["household_id"], "kind": "payment_cancelled",
-         "subject": f"instruction {item['id']}", "raised_on": now.date(),
-         "detail": f"{item['kind']} {item['amount_cents']} cents not paid: batch rejected"}
-        for item in items if item["household_id"]
-    ])
+    insert_ignoring_duplicates(
+        conn,
+        signals,
+        [
+            {
+                "household_id": item["household_id"],
+                "kind": "payment_cancelled",
+                "subject": f"instruction {item['id']}",
+                "raised_on": now.date(),
+                "detail": f"{item['kind']} {item['amount_cents']} cents not paid: batch rejected",
+            }
+            for item in items
+            if item["household_id"]
+        ],
+    )
 
 
-def _set_status(conn: Connection, ids: list[int], status: str, actor: str, now: datetime,
-                reason: str) -> None:
+def _set_status(
+    conn: Connection, ids: list[int], status: str, actor: str, now: datetime, reason: str
+) -> None:
     pi = payment_instructions
     for start in range(0, len(ids), 900):
         conn.execute(pi.update().where(pi.c.id.in_(ids[start : start + 900])).values(status=status))
-    insert_rows(conn, instruction_events, [
-        {"instruction_id": i, "at": now, "status": status, "actor": actor, "reason": reason[:200]}
-        for i in ids
-    ])
+    insert_rows(
+        conn,
+        instruction_events,
+        [
+            {
+                "instruction_id": i,
+                "at": now,
+                "status": status,
+                "actor": actor,
+                "reason": reason[:200],
+            }
+            for i in ids
+        ],
+    )
 
 
 # --- files --------------------------------------------------------------------
@@ -219,22 +312,33 @@ def render_file(conn: Connection, file_row: Any, settings: Settings) -> bytes:
     batch = _batch(conn, file_row["batch_id"])
     per_file = settings.sepa.max_transactions_per_file
     pi = payment_instructions
-    items = conn.execute(
-        select(pi).where(pi.c.batch_id == file_row["batch_id"]).order_by(pi.c.id)
-        .offset((file_row["sequence"] - 1) * per_file).limit(file_row["count"])
-    ).mappings().all()
+    items = (
+        conn.execute(
+            select(pi)
+            .where(pi.c.batch_id == file_row["batch_id"])
+            .order_by(pi.c.id)
+            .offset((file_row["sequence"] - 1) * per_file)
+            .limit(file_row["count"])
+        )
+        .mappings()
+        .all()
+    )
     m = settings.municipality
     document = PaymentFile(
-        message_id=file_row["message_id"], payment_info_id=file_row["payment_info_id"],
+        message_id=file_row["message_id"],
+        payment_info_id=file_row["payment_info_id"],
         created_at=_local(file_row["created_at"], settings),
         execution_date=batch["execution_date"],
-        debtor=Debtor(m.name, m.iban, m.bic), initiating_party=m.name,
+        debtor=Debtor(m.name, m.iban, m.bic),
+        initiating_party=m.name,
         transfers=tuple(
             Transfer(
-                end_to_end_id=r["end_to_end_id"], amount_cents=r["amount_cents"],
-                creditor_name=r["payee_name"], creditor_iban=r["payee_iban"],
+                end_to_end_id=r["end_to_end_id"],
+                amount_cents=r["amount_cents"],
+                creditor_name=r["payee_name"],
+                creditor_iban=r["payee_iban"],
                 creditor_bic=r["payee_bic"],
-                reference=Reference(r["reference_kind"], r["reference"]),  # type: ignore[arg-type]
+                reference=Reference(r["reference_kind"], r["reference"]),
                 remittance_text=r["remittance"],
             )
             for r in items
@@ -264,8 +368,9 @@ def write_missing_files(conn: Connection, outbox: Path, settings: Settings) -> l
         digest = write_atomically(path, render_file(conn, row, settings))
         if row["sha256"] and row["sha256"] != digest:
             raise RuntimeError(f"{path.name}: rendered again but differs from the recorded file")
-        conn.execute(payment_files.update().where(payment_files.c.id == row["id"])
-                     .values(sha256=digest))
+        conn.execute(
+            payment_files.update().where(payment_files.c.id == row["id"]).values(sha256=digest)
+        )
         written.append(path)
     return written
 
@@ -276,13 +381,19 @@ def list_batches(conn: Connection) -> list[dict[str, Any]]:
         files[f["batch_id"]].append(f)
     result = []
     for b in conn.execute(select(batches).order_by(batches.c.id)).mappings():
-        result.append({
-            "id": b["id"], "status": b["status"],
-            "execution_date": b["execution_date"].isoformat(), "count": b["count"],
-            "total_cents": b["total_cents"], "files": [f["file_name"] for f in files[b["id"]]],
-            "sha256": {f["file_name"]: f["sha256"] for f in files[b["id"]]},
-            "decided_by": b["decided_by"], "reason": b["reason"],
-        })
+        result.append(
+            {
+                "id": b["id"],
+                "status": b["status"],
+                "execution_date": b["execution_date"].isoformat(),
+                "count": b["count"],
+                "total_cents": b["total_cents"],
+                "files": [f["file_name"] for f in files[b["id"]]],
+                "sha256": {f["file_name"]: f["sha256"] for f in files[b["id"]]},
+                "decided_by": b["decided_by"],
+                "reason": b["reason"],
+            }
+        )
     return result
 
 
@@ -292,7 +403,9 @@ def show_batch(conn: Connection, batch_id: int) -> dict[str, Any]:
     pi = payment_instructions
     kinds = conn.execute(
         select(pi.c.kind, func.count(), func.sum(pi.c.amount_cents))
-        .where(pi.c.batch_id == batch_id).group_by(pi.c.kind).order_by(pi.c.kind)
+        .where(pi.c.batch_id == batch_id)
+        .group_by(pi.c.kind)
+        .order_by(pi.c.kind)
     ).all()
     item["per_kind"] = [{"kind": k, "count": n, "total_cents": int(t)} for k, n, t in kinds]
     return item

@@ -218,7 +218,9 @@ def _shortfall(conn: Connection, month: date) -> pd.DataFrame:
     latest = lines.sort_values(["allocation_id", "id"]).drop_duplicates(
         ["household_id", "obligation_id", "purpose"], keep="last"
     )
-    return latest.groupby("household_id", as_index=False)["shortfall_cents"].sum()
+    return latest.groupby("household_id", as_index=False).agg(
+        shortfall_cents=("shortfall_cents", "sum")
+    )
 
 
 def _open_signals(conn: Connection, month: date) -> pd.DataFrame:
@@ -234,9 +236,8 @@ def _open_signals(conn: Connection, month: date) -> pd.DataFrame:
     )
     return (
         found.sort_values("kind")
-        .groupby("household_id", as_index=False)["kind"]
-        .agg(", ".join)
-        .rename(columns={"kind": "open_signals"})
+        .groupby("household_id", as_index=False)
+        .agg(open_signals=("kind", ", ".join))
     )
 
 

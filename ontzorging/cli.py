@@ -365,8 +365,10 @@ def batches_list() -> None:
 
     def human() -> None:
         for b in items:
-            click.echo(f"{b['id']:>5} {b['status']:<18} {b['execution_date']} {b['count']:>7} "
-                       f"{_euro(b['total_cents']):>16}  {' '.join(b['files'])}")
+            click.echo(
+                f"{b['id']:>5} {b['status']:<18} {b['execution_date']} {b['count']:>7} "
+                f"{_euro(b['total_cents']):>16}  {' '.join(b['files'])}"
+            )
 
     emit(items, human)
 
@@ -398,8 +400,11 @@ def batches_approve(batch_id: int, actor: str) -> None:
         with app.engine.begin() as conn:
             write_missing_files(conn, app.home.path("outbox/sepa"), app.settings)
             item = next(b for b in list_batches(conn) if b["id"] == batch_id)
-    message = (f"batch {batch_id} approved by {actor}: " if released
-               else f"batch {batch_id} was approved before; no new file: ")
+    message = (
+        f"batch {batch_id} approved by {actor}: "
+        if released
+        else f"batch {batch_id} was approved before; no new file: "
+    )
     emit(item, lambda: click.echo(message + ", ".join(item["files"])))
 
 
@@ -407,9 +412,12 @@ def batches_approve(batch_id: int, actor: str) -> None:
 @click.argument("batch_id", type=int)
 @click.option("--by", "actor", required=True)
 @click.option("--reason", required=True)
-@click.option("--rebatch", is_flag=True,
-              help="Put the payments back for the next run (after correcting the cause) "
-                   "instead of cancelling them.")
+@click.option(
+    "--rebatch",
+    is_flag=True,
+    help="Put the payments back for the next run (after correcting the cause) "
+    "instead of cancelling them.",
+)
 @handled
 def batches_reject(batch_id: int, actor: str, reason: str, rebatch: bool) -> None:
     from jobs.locking import run_lock
@@ -419,8 +427,10 @@ def batches_reject(batch_id: int, actor: str, reason: str, rebatch: bool) -> Non
     with run_lock(app.engine), app.engine.begin() as conn:
         count = reject_batch(conn, batch_id, actor, reason, app.clock.now(), rebatch=rebatch)
     outcome = "back to pending" if rebatch else "cancelled; the money stays held"
-    emit({"id": batch_id, "status": "rejected", "instructions": count, "rebatch": rebatch},
-         lambda: click.echo(f"batch {batch_id} rejected: {count} payment(s) {outcome}"))
+    emit(
+        {"id": batch_id, "status": "rejected", "instructions": count, "rebatch": rebatch},
+        lambda: click.echo(f"batch {batch_id} rejected: {count} payment(s) {outcome}"),
+    )
 
 
 @main.command()

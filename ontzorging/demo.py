@@ -89,7 +89,6 @@ def _approve_all(app: App) -> list[tuple[int, list[str]]]:
     """Finance approves every batch awaiting approval (as `batches approve` does)."""
     from jobs.locking import run_lock
 
-    approved = []
     with run_lock(app.engine):
         with app.engine.connect() as conn:
             waiting = [b["id"] for b in list_batches(conn) if b["status"] == "awaiting_approval"]

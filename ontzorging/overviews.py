@@ -446,7 +446,7 @@ def _load_page(conn: Connection, ids: Sequence[str], month: date) -> _PageFacts:
     ):
         facts.reserve_held[hid] += int(total) if purpose == "reserve" else -int(total)
     raised_until = last_day(add_months(month, SIGNAL_LOOKAHEAD_MONTHS))
-    for row in conn.execute(
+    for signal in conn.execute(
         select(signals.c.household_id, signals.c.kind, signals.c.subject)
         .where(
             signals.c.household_id.in_(ids),
@@ -455,7 +455,7 @@ def _load_page(conn: Connection, ids: Sequence[str], month: date) -> _PageFacts:
         )
         .order_by(signals.c.raised_on, signals.c.id)
     ):
-        facts.signals[row.household_id].append(row)
+        facts.signals[signal.household_id].append(signal)
     bp = benefit_payments
     for hid, day in conn.execute(
         select(bp.c.household_id, func.max(bp.c.payout_date))
@@ -600,7 +600,9 @@ def _handover(
                     kind=c.label("kind", item.kind),
                     date=c.day(item.start),
                 ),
-                "iban_text": c.text("handover.iban", iban=_grouped(creditor.iban)) if creditor else "",
+                "iban_text": (
+                    c.text("handover.iban", iban=_grouped(creditor.iban)) if creditor else ""
+                ),
                 "reference_text": (
                     c.text("handover.reference", reference=item.reference) if item.reference else ""
                 ),

@@ -93,7 +93,7 @@ def parse_reference(text: str) -> Reference:
     if _LOOKS_LIKE_KENMERK.fullmatch(stripped):
         digits = _KENMERK_SEPARATORS.sub("", stripped)
         if len(digits) == KENMERK_FULL_LENGTH:
-            return parse_betalingskenmerk(digits)
+            return parse_betalingskenmerk(stripped)
     if _LOOKS_LIKE_RF.match(stripped):
         return parse_rf(stripped)
     return Reference("free", stripped)

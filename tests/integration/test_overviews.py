@@ -57,8 +57,18 @@ G;100000083;Amal Nasser;1991-04-04;;;;NL03INGB0004567890;2026-02-13;;Coach Bakke
 H;100000095;Karim Saleh;1985-05-05;;;;NL67ASNB0123123123;2025-06-01;;Coach Smit;nl
 I;100000101;Nour Aziz;1993-06-06;;;;NL63SNSB0321321321;2026-05-01;;Coach Smit;nl
 """
-BSNS = ("100000009", "100000010", "100000022", "100000034", "100000046", "100000058",
-        "100000071", "100000083", "100000095", "100000101")
+BSNS = (
+    "100000009",
+    "100000010",
+    "100000022",
+    "100000034",
+    "100000046",
+    "100000058",
+    "100000071",
+    "100000083",
+    "100000095",
+    "100000101",
+)
 CREDITORS = """creditor_id;name;iban;bic;kind
 WOON;Woonstichting Voorbeeld;NL49TRIO0390123456;;huur
 ENER;Energie Voorbeeld B.V.;NL22SNSB0912345678;;energie
@@ -112,8 +122,12 @@ def build_municipality(directory: Path) -> Engine:
     engine = make_engine(f"sqlite:///{directory}/t.db")
     upgrade_to_head(engine)
     with engine.begin() as conn:
-        for kind, text in (("creditors", CREDITORS), ("households", HOUSEHOLDS),
-                           ("obligations", OBLIGATIONS), ("bijstand", BIJSTAND)):
+        for kind, text in (
+            ("creditors", CREDITORS),
+            ("households", HOUSEHOLDS),
+            ("obligations", OBLIGATIONS),
+            ("bijstand", BIJSTAND),
+        ):
             path = directory / f"{kind}.csv"
             path.write_text(text, encoding="utf-8")
             import_file(conn, kind, path, "test", NOW)
@@ -159,8 +173,10 @@ def xpath_of(selector: str) -> str:
             if match is None:
                 raise ValueError(f"selector not supported: {part!r}")
             tests = [f"@id='{match['id']}'"] if match["id"] else []
-            tests += [f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
-                      for name in match["classes"].split(".")[1:]]
+            tests += [
+                f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+                for name in match["classes"].split(".")[1:]
+            ]
             steps.append((match["tag"] or "*") + "".join(f"[{t}]" for t in tests))
         paths.append("descendant-or-self::" + "//".join(steps))
     return " | ".join(paths)
@@ -177,8 +193,11 @@ class Page:
 
     def amount(self, element: Any) -> int:
         """The amount an element shows, checked against its data-cents."""
-        span = element if "amount" in element.get("class", "").split() and element.tag == "span" \
+        span = (
+            element
+            if "amount" in element.get("class", "").split() and element.tag == "span"
             else select_all(element, "span.amount")[0]
+        )
         shown = cents_of(span.text_content(), self.language)
         assert shown == int(span.get("data-cents")), span.text_content()
         return shown
@@ -213,9 +232,13 @@ def test_the_figures_are_the_statements(engine: Engine, march: Path, hid: str) -
         st["income_by_kind"]
     )
     rows = [
-        {"payment_id": r.get("data-payment-id"), "kind": r.get("data-kind"),
-         "creditor_id": r.get("data-creditor-id"), "status": r.get("data-status"),
-         "amount_cents": p.amount(r)}
+        {
+            "payment_id": r.get("data-payment-id"),
+            "kind": r.get("data-kind"),
+            "creditor_id": r.get("data-creditor-id"),
+            "status": r.get("data-status"),
+            "amount_cents": p.amount(r),
+        }
         for r in p.find("tr.paid-row")
     ]
     assert rows == [
@@ -225,8 +248,11 @@ def test_the_figures_are_the_statements(engine: Engine, march: Path, hid: str) -
     assert p.by_id("paid-total") == sum(row["amount_cents"] for row in st["paid"])
     assert p.by_id("payout-total") == st["payout_to_client_cents"]
     shortfall = [
-        {"kind": r.get("data-kind"), "obligation_id": r.get("data-obligation-id"),
-         "amount_cents": p.amount(r)}
+        {
+            "kind": r.get("data-kind"),
+            "obligation_id": r.get("data-obligation-id"),
+            "amount_cents": p.amount(r),
+        }
         for r in p.find("tr.shortfall-row")
     ]
     assert shortfall == st["shortfall"]
@@ -283,8 +309,13 @@ def test_a_shortfall_is_explained_and_a_signal(march: Path) -> None:
 def test_the_chart_shows_where_the_money_went(march: Path) -> None:
     a = page(march, MARCH, "A")
     bars = {g.get("class").split()[1]: int(g.get("data-cents")) for g in a.find("svg g.bar")}
-    assert bars == {"bar-huur": 61500, "bar-energie": 9500, "bar-zorgverzekering": 14240,
-                    "bar-water": 1500, "bar-payout": 46683}
+    assert bars == {
+        "bar-huur": 61500,
+        "bar-energie": 9500,
+        "bar-zorgverzekering": 14240,
+        "bar-water": 1500,
+        "bar-payout": 46683,
+    }
     assert a.find("svg title")[0].text_content() == (
         "Staafdiagram: waar uw geld in maart 2026 naartoe ging"
     )
@@ -354,32 +385,43 @@ def changes(p: Page) -> list[tuple[str, str]]:
 
 def test_a_new_rent_next_month_is_announced(later_months: Path) -> None:
     assert changes(page(later_months, JUNE, "A")) == [
-        ("amount", "Huur (Woonstichting Voorbeeld): vanaf 1 juli 2026 is het bedrag "
-                   "€\u00a0640,22 per maand. Nu is het €\u00a0615,00."),
+        (
+            "amount",
+            "Huur (Woonstichting Voorbeeld): vanaf 1 juli 2026 is het bedrag "
+            "€\u00a0640,22 per maand. Nu is het €\u00a0615,00.",
+        ),
     ]
     assert changes(page(later_months, date(2026, 5, 1), "A")) == []
 
 
 def test_the_end_of_the_period_is_announced(later_months: Path) -> None:
     assert changes(page(later_months, JULY, "E")) == [
-        ("period_last_month", "August 2026 is the last month in which the municipality "
-                              "pays your fixed costs. Your period ends on 9 August 2026."),
+        (
+            "period_last_month",
+            "August 2026 is the last month in which the municipality "
+            "pays your fixed costs. Your period ends on 9 August 2026.",
+        ),
     ]
     assert changes(page(later_months, AUGUST, "A")) == [
-        ("period_ended", "Dit was de laatste maand. Vanaf 1 september 2026 betaalt u uw "
-                         "vaste lasten zelf."),
+        (
+            "period_ended",
+            "Dit was de laatste maand. Vanaf 1 september 2026 betaalt u uw vaste lasten zelf.",
+        ),
     ]
 
 
-@pytest.mark.parametrize(("hid", "month", "shown"), [
-    ("F", JUNE, True),    # ends 11 August: 42 days after 30 June
-    ("G", JUNE, False),   # ends 12 August: 43 days
-    ("E", date(2026, 5, 1), False),
-    ("E", JUNE, True),
-    ("A", JUNE, False),   # ends 31 August
-    ("A", JULY, True),
-    ("A", AUGUST, True),  # the last month
-])
+@pytest.mark.parametrize(
+    ("hid", "month", "shown"),
+    [
+        ("F", JUNE, True),  # ends 11 August: 42 days after 30 June
+        ("G", JUNE, False),  # ends 12 August: 43 days
+        ("E", date(2026, 5, 1), False),
+        ("E", JUNE, True),
+        ("A", JUNE, False),  # ends 31 August
+        ("A", JULY, True),
+        ("A", AUGUST, True),  # the last month
+    ],
+)
 def test_the_handover_checklist_from_six_weeks_before_the_end(
     later_months: Path, hid: str, month: date, shown: bool
 ) -> None:
@@ -413,16 +455,24 @@ def test_next_month_changes_pure() -> None:
         return Obligation(oid, "huur", "WOON", cents, "monthly", start, end)
 
     period = Period.for_household(date(2026, 3, 1))  # to 31 August
-    rows = [rent("R1", 60000, date(2026, 1, 1), date(2026, 6, 30)),
-            rent("R2", 60000, date(2026, 7, 1))]
+    rows = [
+        rent("R1", 60000, date(2026, 1, 1), date(2026, 6, 30)),
+        rent("R2", 60000, date(2026, 7, 1)),
+    ]
     assert next_month_changes(rows, JUNE, period) == ()  # a new row, the same amount
-    premium = [Obligation("Z1", "zorgverzekering", "ZORG", 14240, "monthly",
-                          date(2025, 1, 1), date(2025, 12, 31)),
-               Obligation("Z2", "zorgverzekering", "ZORG", 15110, "monthly", date(2026, 1, 1),
-                          None)]
+    premium = [
+        Obligation(
+            "Z1", "zorgverzekering", "ZORG", 14240, "monthly", date(2025, 1, 1), date(2025, 12, 31)
+        ),
+        Obligation("Z2", "zorgverzekering", "ZORG", 15110, "monthly", date(2026, 1, 1), None),
+    ]
     (change,) = next_month_changes(premium, date(2025, 12, 1), None)
     assert (change.what, change.on, change.old_cents, change.new_cents) == (
-        "amount", date(2026, 1, 1), 14240, 15110)
+        "amount",
+        date(2026, 1, 1),
+        14240,
+        15110,
+    )
     once = [Obligation("O1", "overig", "X", 5000, "once", date(2026, 7, 15), None)]
     assert [c.what for c in next_month_changes(once, JUNE, None)] == ["once"]
     stop = [rent("R1", 60000, date(2026, 1, 1), date(2026, 7, 14))]
@@ -444,12 +494,22 @@ def test_a_returned_payment_is_marked(tmp_path: Path) -> None:
     engine = build_municipality(tmp_path)
     with engine.begin() as conn:
         # Bank feedback is not built yet: mark a payment returned as it will.
-        conn.execute(update(payment_instructions)
-                     .where(payment_instructions.c.household_id == "C",
-                            payment_instructions.c.kind == "huur").values(status="returned"))
-        conn.execute(signals.insert().values(household_id="C", kind="returned",
-                                             subject="2026-03-30", raised_on=date(2026, 3, 30),
-                                             detail="AC04"))
+        conn.execute(
+            update(payment_instructions)
+            .where(
+                payment_instructions.c.household_id == "C", payment_instructions.c.kind == "huur"
+            )
+            .values(status="returned")
+        )
+        conn.execute(
+            signals.insert().values(
+                household_id="C",
+                kind="returned",
+                subject="2026-03-30",
+                raised_on=date(2026, 3, 30),
+                detail="AC04",
+            )
+        )
         write_overviews(conn, tmp_path / "overviews", MARCH, pdf=False)
     c = page(tmp_path / "overviews", MARCH, "C")
     (row,) = c.find("tr.paid-row.problem")
@@ -505,7 +565,8 @@ def test_pdfs_are_made_automatically_and_a_failure_is_reported(
     (failure,) = counts.pdf_failures
     assert "D.nl.html" in failure and "exited with 3" in failure and "could not print" in failure
     assert sorted(p.name for p in month_dir.glob("*.pdf")) == sorted(
-        f"{hid}.{LANGUAGE.get(hid, 'nl')}.pdf" for hid in IN_MARCH if hid != "D")
+        f"{hid}.{LANGUAGE.get(hid, 'nl')}.pdf" for hid in IN_MARCH if hid != "D"
+    )
     assert (month_dir / "A.nl.pdf").read_bytes().startswith(b"%PDF-1.4 file://")
     assert not list(month_dir.glob(".*"))
     assert counts.as_counts()["overview_pdf_failed"] == 1
@@ -521,22 +582,26 @@ def chromium() -> Iterator[Path]:
     yield found
 
 
-def test_the_pdf_holds_the_figures(march: Path, engine: Engine, chromium: Path,
-                                   tmp_path: Path) -> None:
-    pdf = pdf_output.print_to_pdf(march / "2026-03" / "D.nl.html", tmp_path / "D.nl.pdf",
-                                  chromium)
+def test_the_pdf_holds_the_figures(
+    march: Path, engine: Engine, chromium: Path, tmp_path: Path
+) -> None:
+    pdf = pdf_output.print_to_pdf(march / "2026-03" / "D.nl.html", tmp_path / "D.nl.pdf", chromium)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=False)
     if info.returncode == 0:
         assert "(A4)" in info.stdout
-    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                          text=True, check=True).stdout
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
+    ).stdout
     with engine.connect() as conn:
         st = statement(conn, "D", MARCH)
     amounts = {cents_of(m, "nl") for m in re.findall(r"€\s?[\d.]+,\d\d", text)}
-    wanted = {st["income_cents"], st["payout_to_client_cents"],
-              *(row["amount_cents"] for row in st["paid"]),
-              *(row["amount_cents"] for row in st["shortfall"]),
-              sum(row["amount_cents"] for row in st["shortfall"])}
+    wanted = {
+        st["income_cents"],
+        st["payout_to_client_cents"],
+        *(row["amount_cents"] for row in st["paid"]),
+        *(row["amount_cents"] for row in st["shortfall"]),
+        sum(row["amount_cents"] for row in st["shortfall"]),
+    }
     assert wanted <= amounts
     assert "Omar Yusuf" in text and "Coach Bakker" in text
     assert "Dit is maand 1 van 6." in text

@@ -1,0 +1,108 @@
+"""Batches and pain.001 files from the engine's instructions."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from lxml import etree
+from sqlalchemy import Engine, func, select
+
+from ontzorging.batching import (
+    BatchRefused,
+    gather_batches,
+    list_batches,
+    reject_batch,
+    release_batch,
+    write_missing_files,
+)
+from ontzorging.checks import check_all
+from ontzorging.schema import payment_instructions
+from ontzorging.settings import load_settings
+from payments.validate import validate_xsd
+from tests.conftest import NOW
+from tests.scenario import load_registers, run_months
+
+MARCH = (date(2026, 3, 1),)
+
+
+@pytest.fixture
+def batched(engine: Engine, tmp_path: Path) -> Engine:
+    load_registers(engine, tmp_path)
+    run_months(engine, tmp_path, MARCH)
+    with engine.begin() as conn:
+        gather_batches(conn, date(2026, 3, 26), load_settings(), None, NOW)
+    return engine
+
+
+def test_approved_batch_file_is_valid_and_equals_the_instructions(
+    batched: Engine, tmp_path: Path
+) -> None:
+    settings = load_settings()
+    outbox = tmp_path / "outbox"
+    with batched.begin() as conn:
+        assert release_batch(conn, 1, "M. de Vries", NOW, settings) is True
+        written = write_missing_files(conn, outbox, settings)
+    assert len(written) == 1
+    data = written[0].read_bytes()
+    validate_xsd(data, "pain.001.001.09")
+    ns = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
+    root = etree.fromstring(data)
+    amounts = [
+        round(float(a) * 100)
+        for a in root.xpath("//p:CdtTrfTxInf/p:Amt/p:InstdAmt/text()", namespaces=ns)
+    ]
+    e2e = root.xpath("//p:CdtTrfTxInf/p:PmtId/p:EndToEndId/text()", namespaces=ns)
+    with batched.connect() as conn:
+        rows = conn.execute(
+            select(payment_instructions.c.end_to_end_id, payment_instructions.c.amount_cents)
+            .where(payment_instructions.c.batch_id == 1)
+            .order_by(payment_instructions.c.id)
+        ).all()
+        assert check_all(conn) == []
+    assert list(e2e) == [r[0] for r in rows]
+    assert amounts == [r[1] for r in rows]
+    assert root.xpath("string(//p:GrpHdr/p:NbOfTxs)", namespaces=ns) == str(len(rows))
+    assert round(float(root.xpath("string(//p:GrpHdr/p:CtrlSum)", namespaces=ns)) * 100) == sum(
+        amounts
+    )
+    assert b"100000009" not in data
+
+
+def test_approving_twice_or_rerendering_gives_no_second_file(
+    batched: Engine, tmp_path: Path
+) -> None:
+    settings = load_settings()
+    outbox = tmp_path / "outbox"
+    with batched.begin() as conn:
+        release_batch(conn, 1, "M. de Vries", NOW, settings)
+        first = write_missing_files(conn, outbox, settings)[0]
+    content = first.read_bytes()
+    first.unlink()  # a crash after the commit, before the file was written
+    with batched.begin() as conn:
+        assert release_batch(conn, 1, "someone else", NOW, settings) is False
+        again = write_missing_files(conn, outbox, settings)
+        assert write_missing_files(conn, outbox, settings) == []
+        gather_batches(conn, date(2026, 3, 27), settings, None, NOW)
+        assert len(list_batches(conn)) == 1
+    assert again == [first] and first.read_bytes() == content
+
+
+@pytest.mark.parametrize("rebatch", [False, True])
+def test_rejected_batch_pays_nothing(batched: Engine, rebatch: bool) -> None:
+    with batched.begin() as conn:
+        count = reject_batch(conn, 1, "M. de Vries", "verkeerde IBAN", NOW, rebatch=rebatch)
+        assert count > 0
+        with pytest.raises(BatchRefused):
+            release_batch(conn, 1, "M. de Vries", NOW, load_settings())
+        statuses = set(conn.execute(select(payment_instructions.c.status)).scalars())
+        assert statuses == ({"pending"} if rebatch else {"cancelled"})
+        assert check_all(conn) == []
+        gather_batches(conn, date(2026, 3, 27), load_settings(), None, NOW)
+        batched_again = conn.execute(
+            select(func.count())
+            .select_from(payment_instructions)
+            .where(payment_instructions.c.batch_id == 2)
+        ).scalar()
+    assert batched_again == (count if rebatch else 0)
