@@ -43,12 +43,13 @@ DEBTOR = Debtor("Gemeente Voorbeeldstad", "NL66BNGH0123456789", "BNGHNL2G")
 NAMES = ("Woonstichting", "Energie", "Waterbedrijf", "Zorgverzekeraar", "Ahmed Al-Khalil")
 
 
+LETTER_VALUES: dict[str, str | int | None] = {chr(65 + i): str(10 + i) for i in range(26)}
+
+
 def iban_nl(bank: str, account: int) -> str:
     """A valid Dutch IBAN for a bank code and a 10-digit account (check digits computed)."""
     bban = f"{bank}{account:010d}"
-    numeric = int(
-        (bban + "NL00").translate(str.maketrans({chr(65 + i): str(10 + i) for i in range(26)}))
-    )
+    numeric = int((bban + "NL00").translate(str.maketrans(LETTER_VALUES)))
     return f"NL{98 - numeric % 97:02d}{bban}"
 
 

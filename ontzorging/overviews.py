@@ -769,11 +769,24 @@ def overview_file_name(household: HouseholdFacts) -> str:
     return f"{household.household_id}.{catalogue(household.language).language}.html"
 
 
+_OVERVIEW_FILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\.[a-z]{2}\.(html|pdf)$")
+
+
+def _remove_stale(directory: Path, keep: set[Path]) -> None:
+    """Overviews of an earlier writing of the month that this one did not
+    rewrite (a household that left the month, changed language, or a PDF
+    that is no longer made): an out-of-date copy must not be sent."""
+    for path in directory.iterdir():
+        if _OVERVIEW_FILE.match(path.name) and path not in keep:
+            path.unlink(missing_ok=True)
+
+
 def write_overviews(
     conn: Connection, home_overviews_dir: Path, month: date, *, pdf: bool | None = None
 ) -> OverviewCounts:
     """Write the overview of every household in ontzorging in ``month`` to
-    ``home_overviews_dir/YYYY-MM/``; rewriting a month replaces its files.
+    ``home_overviews_dir/YYYY-MM/``; rewriting a month replaces its files
+    (and removes those of households no longer in it).
 
     ``pdf``: None prints PDF copies when Chromium is installed, True requires
     it (raises :class:`ontzorging.pdf.ChromiumMissing` without), False never.
@@ -798,4 +811,5 @@ def write_overviews(
         pdfs, failures = pdf_output.print_all(
             [(html, html.with_suffix(".pdf")) for html in written], chromium
         )
+    _remove_stale(directory, {*written, *pdfs})
     return OverviewCounts(len(written), len(written), len(pdfs), (*written, *pdfs), tuple(failures))

@@ -52,3 +52,10 @@ def engine(database_url: str) -> Iterator[Engine]:
     upgrade_to_head(eng)
     yield eng
     eng.dispose()
+
+# Time belongs in benchmarks, not in tests: no per-example deadline, so a
+# loaded CI machine cannot fail a property test on speed alone.
+from hypothesis import settings as hypothesis_settings  # noqa: E402
+
+hypothesis_settings.register_profile("ontzorging", deadline=None)
+hypothesis_settings.load_profile("ontzorging")

@@ -31,13 +31,14 @@ from ontzorging.overviews import (
     catalogue,
     handover_due,
     next_month_changes,
+    overview_html,
     write_overviews,
 )
 from ontzorging.periods import Period
-from ontzorging.schema import payment_instructions, signals
+from ontzorging.schema import households, payment_instructions, signals
 from ontzorging.settings import load_settings
 from ontzorging.signals import HANDOVER_NOTICE_DAYS, raise_period_signals
-from ontzorging.statements import statement
+from ontzorging.statements import UnknownHousehold, statement
 
 MARCH, JUNE, JULY, AUGUST = (date(2026, m, 1) for m in (3, 6, 7, 8))
 NOW = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
@@ -363,6 +364,31 @@ def test_rewriting_a_month_gives_the_same_files(engine: Engine, march: Path) -> 
     assert (counts.households, counts.html_files, counts.pdf_files) == (8, 8, 0)
     assert {p.name: p.read_bytes() for p in (march / "2026-03").iterdir()} == before
     assert not list((march / "2026-03").glob(".*"))  # no temporary files left
+
+
+def test_one_overview_on_demand_is_the_written_file(engine: Engine, march: Path) -> None:
+    with engine.connect() as conn:
+        assert overview_html(conn, "A", MARCH) == (march / "2026-03" / "A.nl.html").read_text(
+            encoding="utf-8"
+        )
+        with pytest.raises(UnknownHousehold):
+            overview_html(conn, "NOPE", MARCH)
+
+
+def test_rewriting_removes_out_of_date_files(tmp_path: Path) -> None:
+    engine = build_municipality(tmp_path)
+    out = tmp_path / "overviews"
+    with engine.begin() as conn:
+        write_overviews(conn, out, MARCH, pdf=False)
+        (out / "2026-03" / "B.en.pdf").write_bytes(b"%PDF-1.4 of an earlier run")
+        (out / "2026-03" / "notes.txt").write_text("not ours", encoding="utf-8")
+        conn.execute(
+            update(households).where(households.c.household_id == "B").values(language="nl")
+        )
+        write_overviews(conn, out, MARCH, pdf=False)
+    names = {p.name for p in (out / "2026-03").iterdir()}
+    assert "B.nl.html" in names and "notes.txt" in names
+    assert not names & {"B.en.html", "B.en.pdf"}
 
 
 # --- Changes of next month and the handover ----------------------------------------
