@@ -14,9 +14,12 @@ from pathlib import Path
 from jobs.locking import run_lock
 from jobs.runs import finish_run, start_run
 from ontzorging.allocating import allocate_due
-from ontzorging.batching import gather_batches, write_missing_files
+from ontzorging.batching import gather_batches
 from ontzorging.bootstrap import App
+from ontzorging.caseload import write_caseload_report
+from ontzorging.finance_reports import write_release_outputs, write_withheld_report
 from ontzorging.imports import import_file
+from ontzorging.overviews import write_overviews
 from ontzorging.parsing.problems import FileRejected
 from ontzorging.signals import raise_period_signals
 
@@ -44,6 +47,9 @@ def run_nightly(app: App, as_of: date, actor: str = "ontzorging") -> RunOutcome:
                 counts += allocate_due(conn, as_of, app.settings, run_id, app.clock.now())
                 counts["signals"] += raise_period_signals(conn, as_of)
                 counts += gather_batches(conn, as_of, app.settings, run_id, app.clock.now())
+            if app.settings.allocation.payout_mode == "creditors_only":
+                with app.engine.connect() as conn:
+                    write_withheld_report(conn, app.home.path("reports"), run_id)
             _write_files(app, counts)
         except BaseException as exc:
             finish_run(app.engine, run_id, "failed", counts, app.clock.now(), repr(exc))
@@ -53,18 +59,44 @@ def run_nightly(app: App, as_of: date, actor: str = "ontzorging") -> RunOutcome:
         return RunOutcome(run_id, "nightly", as_of, status, dict(counts), tuple(problems))
 
 
-def run_monthly(app: App, month: date, actor: str = "ontzorging") -> RunOutcome:
+def run_monthly(
+    app: App, month: date, actor: str = "ontzorging", coach: str | None = None
+) -> RunOutcome:
+    """Overviews per household and the caseload report for ``month``.
+
+    Rewriting a month's outputs is harmless: the files are rendered from the
+    database and replaced atomically."""
     with run_lock(app.engine):
         run_id = start_run(app.engine, "monthly", month, app.clock.now())
         counts: Counter[str] = Counter()
-        finish_run(app.engine, run_id, "succeeded", counts, app.clock.now())
-        return RunOutcome(run_id, "monthly", month, "succeeded", dict(counts))
+        problems: tuple[str, ...] = ()
+        try:
+            with app.engine.connect() as conn:
+                written = write_overviews(
+                    conn, app.home.path("overviews"), month, pdf=app.settings.overview_pdf_flag
+                )
+                counts.update(written.as_counts())
+                reports = write_caseload_report(conn, app.home.path("reports"), month)
+                if coach:
+                    reports += write_caseload_report(
+                        conn, app.home.path("reports"), month, coach=coach
+                    )
+                counts["reports"] += len(reports)
+            problems = written.pdf_failures
+        except BaseException as exc:
+            finish_run(app.engine, run_id, "failed", counts, app.clock.now(), repr(exc))
+            raise
+        status = "succeeded" if not problems else "succeeded_with_problems"
+        finish_run(app.engine, run_id, status, counts, app.clock.now())
+        return RunOutcome(run_id, "monthly", month, status, dict(counts), problems)
 
 
 def _write_files(app: App, counts: Counter[str]) -> None:
-    outbox = app.home.path("outbox/sepa")
     with app.engine.begin() as conn:
-        counts["files_written"] += len(write_missing_files(conn, outbox, app.settings))
+        written = write_release_outputs(
+            conn, app.home.path("outbox/sepa"), app.home.path("reports"), app.settings
+        )
+    counts["files_written"] += sum(1 for p in written if p.suffix == ".xml")
 
 
 def _import_inbox(app: App, actor: str, counts: Counter[str]) -> list[str]:

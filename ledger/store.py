@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, func, select
@@ -86,12 +87,20 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
         f"VALUES ({', '.join([marker] * len(columns))})"
     )
-    pairs = list(zip(columns, processors, strict=True))
+    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+    converted = [(i, p) for i, p in enumerate(processors) if p is not None]
     for start in range(0, len(rows), INSERT_CHUNK_ROWS):
-        params = [
-            tuple(row[c] if p is None or row[c] is None else p(row[c]) for c, p in pairs)
-            for row in rows[start : start + INSERT_CHUNK_ROWS]
-        ]
+        chunk = rows[start : start + INSERT_CHUNK_ROWS]
+        if not converted:
+            params: list[Any] = [values(row) for row in chunk]
+        else:
+            params = []
+            for row in chunk:
+                items = list(values(row))
+                for i, process in converted:
+                    if items[i] is not None:
+                        items[i] = process(items[i])
+                params.append(tuple(items))
         conn.exec_driver_sql(sql, params)
     return len(rows)
 

@@ -40,7 +40,6 @@ from ontzorging.schema import (
     allocations,
     benefit_payments,
     households,
-    instruction_events,
     payment_instructions,
     signals,
 )
@@ -49,7 +48,6 @@ from ontzorging.settings import Settings
 # Households per page: bounds memory and keeps each IN (...) list short.
 PAGE_HOUSEHOLDS = 500
 UNREGISTERED_NAME = "Ontvanger bijstand"
-SYSTEM_ACTOR = "ontzorging"
 
 
 @dataclass
@@ -171,7 +169,7 @@ def _allocate_households(
         )
         _track_reserves(reserves[hid], result)
         counts["payments"] += len(pool)
-        counts["households"] += 1
+        counts["household_months"] += 1
         counts["passed_through"] += 0 if dues else 1
         _book(
             page, ids, household, month, pool, result, obligations, creditor_facts, settings, as_of
@@ -397,21 +395,9 @@ def _write(
     written += insert_rows(conn, allocations, page.allocations)
     written += insert_rows(conn, allocated_payments, page.allocated)
     written += insert_rows(conn, allocation_lines, page.lines)
+    # Creation is recorded on the instruction itself (created_at, allocation);
+    # instruction_events records each change of status after that.
     written += insert_rows(conn, payment_instructions, page.instructions)
-    written += insert_rows(
-        conn,
-        instruction_events,
-        [
-            {
-                "instruction_id": row["id"],
-                "at": now,
-                "status": "pending",
-                "actor": SYSTEM_ACTOR,
-                "reason": "allocated",
-            }
-            for row in page.instructions
-        ],
-    )
     counts["signals"] += insert_ignoring_duplicates(conn, signals, page.signals)
     counts["entries"] += len(page.entries)
     counts["instructions"] += len(page.instructions)

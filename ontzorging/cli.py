@@ -199,8 +199,9 @@ def run_nightly_command(as_of: Any) -> None:
 
 @run.command("monthly")
 @click.option("--month", type=str, default=None, help="YYYY-MM (default: last month).")
+@click.option("--coach", default=None, help="Also write a caseload report for this coach only.")
 @handled
-def run_monthly_command(month: str | None) -> None:
+def run_monthly_command(month: str | None, coach: str | None) -> None:
     """Overviews and reports for a month."""
     from jobs.runner import run_monthly
 
@@ -210,7 +211,7 @@ def run_monthly_command(month: str | None) -> None:
     else:
         today = app.clock.today().replace(day=1)
         first = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
-    _print_run(run_monthly(app, first, _actor()))
+    _print_run(run_monthly(app, first, _actor(), coach))
 
 
 def _print_run(outcome: Any) -> None:
@@ -391,14 +392,17 @@ def batches_show(batch_id: int) -> None:
 def batches_approve(batch_id: int, actor: str) -> None:
     """Approve a batch: its pain.001 file(s) are written to outbox/sepa/."""
     from jobs.locking import run_lock
-    from ontzorging.batching import list_batches, release_batch, write_missing_files
+    from ontzorging.batching import list_batches, release_batch
+    from ontzorging.finance_reports import write_release_outputs
 
     app = _app()
     with run_lock(app.engine):
         with app.engine.begin() as conn:
             released = release_batch(conn, batch_id, actor, app.clock.now(), app.settings)
         with app.engine.begin() as conn:
-            write_missing_files(conn, app.home.path("outbox/sepa"), app.settings)
+            write_release_outputs(
+                conn, app.home.path("outbox/sepa"), app.home.path("reports"), app.settings
+            )
             item = next(b for b in list_batches(conn) if b["id"] == batch_id)
     message = (
         f"batch {batch_id} approved by {actor}: "
@@ -469,6 +473,18 @@ def export_beancount_command(household: str | None, output: Path | None) -> None
         else:
             with output.open("w", encoding="utf-8") as handle:
                 handle.writelines(lines)
+
+
+@main.command()
+@handled
+def scheduler() -> None:
+    """Run the nightly and monthly runs on their schedule (foreground daemon).
+
+    Stops gracefully on SIGTERM or SIGINT: a running job finishes first."""
+    from jobs.scheduler import serve
+
+    opts = _opts()
+    serve(opts.get("home"), opts.get("config"), opts.get("database_url"))
 
 
 @main.command()

@@ -11,9 +11,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ontzorging import demo_data
-from ontzorging.batching import list_batches, release_batch, write_missing_files
+from ontzorging.batching import list_batches, release_batch
 from ontzorging.bootstrap import App, bootstrap
 from ontzorging.db import upgrade_to_head
+from ontzorging.finance_reports import write_release_outputs
 from ontzorging.imports import import_file
 from ontzorging.periods import format_month
 from ontzorging.schema import imported_files
@@ -96,7 +97,9 @@ def _approve_all(app: App) -> list[tuple[int, list[str]]]:
             with app.engine.begin() as conn:
                 release_batch(conn, batch_id, DEMO_APPROVER, app.clock.now(), app.settings)
         with app.engine.begin() as conn:
-            write_missing_files(conn, app.home.path("outbox/sepa"), app.settings)
+            write_release_outputs(
+                conn, app.home.path("outbox/sepa"), app.home.path("reports"), app.settings
+            )
             files = {b["id"]: b["files"] for b in list_batches(conn)}
     return [(batch_id, files[batch_id]) for batch_id in waiting]
 
@@ -148,8 +151,6 @@ def _print_summary(
         )
     for name, files in outputs.items():
         echo(f"{name}: {len(files)} file(s)")
-        for path in files[:12]:
+        for path in files:
             echo(f"  {path}")
-        if len(files) > 12:
-            echo(f"  ... and {len(files) - 12} more")
     echo("Try: ontzorging --home <home> statement D --period 2026-03")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 PERIOD_MONTHS = 6
 
@@ -26,6 +27,7 @@ def months_between(start_month: date, month: date) -> int:
     return (month.year - start_month.year) * 12 + month.month - start_month.month
 
 
+@lru_cache(maxsize=4096)
 def last_day(month: date) -> date:
     return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
@@ -38,6 +40,7 @@ def parse_month(text: str) -> date:
     return date(int(year), int(mon), 1)
 
 
+@lru_cache(maxsize=4096)
 def format_month(month: date) -> str:
     return f"{month.year:04d}-{month.month:02d}"
 

@@ -116,7 +116,7 @@ runs = Table(
     Column("as_of", Date, nullable=False),
     Column("started_at", DateTime(timezone=True), nullable=False),
     Column("finished_at", DateTime(timezone=True)),
-    Column("status", String(12), nullable=False),
+    Column("status", String(30), nullable=False),
     Column("counts", Text, nullable=False),
     Column("error", Text),
 )

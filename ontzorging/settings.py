@@ -57,12 +57,21 @@ class ScheduleSettings:
     misfire_grace_hours: int
 
 
+PDF_MODES = ("auto", "always", "never")
+
+
 @dataclass(frozen=True)
 class Settings:
     municipality: Municipality
     sepa: SepaSettings
     allocation: AllocationSettings
     schedule: ScheduleSettings
+    overview_pdf: str = "auto"
+
+    @property
+    def overview_pdf_flag(self) -> bool | None:
+        """None: when Chromium is installed; True: required; False: never."""
+        return {"auto": None, "always": True, "never": False}[self.overview_pdf]
 
 
 def load_settings(override: Path | None = None) -> Settings:
@@ -130,6 +139,7 @@ def _build(d: dict[str, Any]) -> Settings:
             allow_partial=_bool(a["allow_partial"], "allocation.allow_partial"),
         ),
         schedule=_schedule(sch),
+        overview_pdf=_choice(d["overviews"]["pdf"], "overviews.pdf", PDF_MODES),
     )
 
 

@@ -155,14 +155,20 @@ def _check_limits(f: PaymentFile, max_transactions: int) -> None:
             [f"{len(f.transfers)} transfers in one file, at most {max_transactions} allowed"]
         )
     problems = [
-        f"transfer {t.end_to_end_id!r}: amount {t.amount_cents} cents is outside "
-        f"{AMOUNT_MIN_CENTS}..{AMOUNT_MAX_CENTS}"
+        f"transfer {t.end_to_end_id!r}: {problem}"
         for t in f.transfers
-        if not (isinstance(t.amount_cents, int) and not isinstance(t.amount_cents, bool))
-        or not AMOUNT_MIN_CENTS <= t.amount_cents <= AMOUNT_MAX_CENTS
+        if (problem := _amount_problem(t.amount_cents))
     ]
     if problems:
         raise FileLimitExceeded(problems)
+
+
+def _amount_problem(amount_cents: int) -> str:
+    if type(amount_cents) is not int:  # bool is an int subclass; float is a bug upstream
+        return f"amount {amount_cents!r} is not a whole number of cents"
+    if not AMOUNT_MIN_CENTS <= amount_cents <= AMOUNT_MAX_CENTS:
+        return f"amount {amount_cents} cents is outside {AMOUNT_MIN_CENTS}..{AMOUNT_MAX_CENTS}"
+    return ""
 
 
 def _input_problems(f: PaymentFile, version: Pain001Version) -> list[str]:

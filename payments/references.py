@@ -39,8 +39,9 @@ KENMERK_FULL_LENGTH: Final = 16
 RF_MIN_LENGTH: Final = 5  # "RF" + 2 check digits + at least one character
 RF_MAX_LENGTH: Final = 25  # ISO 11649: at most 21 characters after the check digits
 
-# Powers of 2 modulo 11: the Currence weights 2, 4, 8, 5, 10, 9, 7, 3, 6, 1, repeating.
-_KENMERK_WEIGHTS: Final = tuple(pow(2, i + 1, 11) for i in range(10))
+# Powers of 2 modulo 11: the Currence weights 2, 4, 8, 5, 10, 9, 7, 3, 6, 1, repeating
+# (period 10), written out for the 15 positions a kenmerk can have after its check digit.
+_KENMERK_WEIGHTS: Final = tuple(pow(2, i + 1, 11) for i in range(KENMERK_FULL_LENGTH - 1))
 
 _KENMERK_SEPARATORS: Final = re.compile(r"[ .]")
 _LOOKS_LIKE_KENMERK: Final = re.compile(r"[0-9][0-9 .]*")
@@ -141,9 +142,10 @@ def betalingskenmerk_problem(digits: str) -> str | None:
 
 def kenmerk_check_digit(body: str) -> int:
     """The Currence check digit over ``body`` (everything after the check digit)."""
-    total = 0
-    for position, char in enumerate(reversed(body)):
-        total += int(char) * _KENMERK_WEIGHTS[position % 10]
+    if len(body) > len(_KENMERK_WEIGHTS):
+        raise InvalidReference(f"{body!r}: at most 15 digits follow the check digit")
+    weighted = zip(reversed(body), _KENMERK_WEIGHTS, strict=False)  # body may be shorter
+    total = sum(int(char) * weight for char, weight in weighted)
     check = 11 - total % 11
     if check == 10:
         return 1

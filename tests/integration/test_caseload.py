@@ -24,7 +24,6 @@ from ontzorging.caseload import (
     coach_slug,
     write_caseload_report,
 )
-from ontzorging.db import make_engine, upgrade_to_head
 from ontzorging.imports import import_file
 from ontzorging.overviews import catalogue
 from ontzorging.schema import payment_instructions, signals
@@ -95,10 +94,9 @@ HEADERS = {key: catalogue(REPORT_LANGUAGE).text(f"caseload.{key}") for key in CO
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Engine:
-    """A database after the March 2026 imports and allocation."""
-    engine = make_engine(f"sqlite:///{tmp_path}/t.db")
-    upgrade_to_head(engine)
+def municipality(engine: Engine, tmp_path: Path) -> Engine:
+    """The shared migrated database (SQLite, and PostgreSQL when configured)
+    after the March 2026 imports and allocation."""
     with engine.begin() as conn:
         for kind, text in (
             ("creditors", CREDITORS),
@@ -160,8 +158,10 @@ def read_xlsx(path: Path) -> pd.DataFrame:
     return pd.read_excel(path, dtype={HEADERS["household_id"]: str})
 
 
-def test_the_xlsx_reads_back_to_the_statements_figures(engine: Engine, tmp_path: Path) -> None:
-    html, xlsx = report(engine, tmp_path / "reports")
+def test_the_xlsx_reads_back_to_the_statements_figures(
+    municipality: Engine, tmp_path: Path
+) -> None:
+    html, xlsx = report(municipality, tmp_path / "reports")
     assert (html.name, xlsx.name) == ("caseload-2026-03.html", "caseload-2026-03.xlsx")
     sheet = read_xlsx(xlsx)
     assert list(sheet.columns) == [HEADERS[key] for key in COLUMNS]
@@ -172,11 +172,11 @@ def test_the_xlsx_reads_back_to_the_statements_figures(engine: Engine, tmp_path:
             key: int((Decimal(str(row[HEADERS[key]])) * 100).to_integral_value())
             for key in ("income", "paid", "payout", "shortfall")
         }
-        assert got == expected(engine, hid), hid
+        assert got == expected(municipality, hid), hid
 
 
-def test_the_html_shows_the_statements_figures(engine: Engine, tmp_path: Path) -> None:
-    html, _ = report(engine, tmp_path)
+def test_the_html_shows_the_statements_figures(municipality: Engine, tmp_path: Path) -> None:
+    html, _ = report(municipality, tmp_path)
     root = lxml.html.fromstring(html.read_bytes())
     rows = root.xpath("//tr[contains(@class, 'caseload-row')]")
     assert {r.get("data-household-id") for r in rows} == IN_MARCH
@@ -186,7 +186,7 @@ def test_the_html_shows_the_statements_figures(engine: Engine, tmp_path: Path) -
             key: int(cells[key].get("data-cents"))
             for key in ("income", "paid", "payout", "shortfall")
         }
-        assert got == expected(engine, r.get("data-household-id"))
+        assert got == expected(municipality, r.get("data-household-id"))
         shown = cells["income"].text_content().replace("€", "").replace("\u00a0", "")
         assert int(shown.replace(".", "").replace(",", "")) == got["income"]
     e = root.xpath("//tr[@data-household-id='E']")[0]
@@ -196,13 +196,13 @@ def test_the_html_shows_the_statements_figures(engine: Engine, tmp_path: Path) -
     assert d.xpath("td[@data-column='open_signals']")[0].text_content() == "shortfall"
 
 
-def test_sorted_by_urgency(engine: Engine, tmp_path: Path) -> None:
+def test_sorted_by_urgency(municipality: Engine, tmp_path: Path) -> None:
     """Returned payments, then shortfalls, then the soonest end; art. 57 last."""
-    return_payment(engine, "C", "huur")
-    _, xlsx = report(engine, tmp_path)
+    return_payment(municipality, "C", "huur")
+    _, xlsx = report(municipality, tmp_path)
     order = list(read_xlsx(xlsx)[HEADERS["household_id"]])
     assert order == ["C", "D", "E", "A", "B", "H"]
-    frame = frame_of(engine)
+    frame = frame_of(municipality)
     assert list(frame["urgency"]) == [0, 1, 2, 2, 2, 2]
     assert list(frame["problem_payments"]) == [1, 0, 0, 0, 0, 0]
     assert frame.loc[0, "open_signals"] == "returned"
@@ -217,16 +217,16 @@ def test_sorted_by_urgency(engine: Engine, tmp_path: Path) -> None:
     ]
 
 
-def test_month_k_of_n_and_end_date(engine: Engine) -> None:
-    frame = frame_of(engine).set_index("household_id")
+def test_month_k_of_n_and_end_date(municipality: Engine) -> None:
+    frame = frame_of(municipality).set_index("household_id")
     assert (frame.loc["A", "month_number"], frame.loc["A", "month_count"]) == (1, 6)
     assert (frame.loc["E", "month_number"], frame.loc["E", "month_count"]) == (2, 7)
     assert frame.loc["E", "period_end"] == date(2026, 8, 9)
     assert pd.isna(frame.loc["H", "month_number"])  # paid under art. 57, no 56a month
 
 
-def test_the_coach_filter(engine: Engine, tmp_path: Path) -> None:
-    paths = report(engine, tmp_path, coach="coach bakker")
+def test_the_coach_filter(municipality: Engine, tmp_path: Path) -> None:
+    paths = report(municipality, tmp_path, coach="coach bakker")
     assert [p.name for p in paths] == [
         "caseload-2026-03-coach-bakker.html",
         "caseload-2026-03-coach-bakker.xlsx",
@@ -239,16 +239,16 @@ def test_the_coach_filter(engine: Engine, tmp_path: Path) -> None:
     assert coach_slug("Coach Ünal-de Vries") == "coach-unal-de-vries"
 
 
-def test_an_empty_month_still_gives_both_files(engine: Engine, tmp_path: Path) -> None:
-    html, xlsx = report(engine, tmp_path, date(2025, 1, 1))
+def test_an_empty_month_still_gives_both_files(municipality: Engine, tmp_path: Path) -> None:
+    html, xlsx = report(municipality, tmp_path, date(2025, 1, 1))
     assert read_xlsx(xlsx).empty
     root = lxml.html.fromstring(html.read_bytes())
     assert root.get_element_by_id("count").get("data-count") == "0"
 
 
-def test_no_bsn_in_the_report(engine: Engine, tmp_path: Path) -> None:
+def test_no_bsn_in_the_report(municipality: Engine, tmp_path: Path) -> None:
     for coach in (None, "Coach Smit"):
-        for path in report(engine, tmp_path, coach=coach):
+        for path in report(municipality, tmp_path, coach=coach):
             if path.suffix == ".xlsx":
                 with zipfile.ZipFile(path) as archive:
                     texts = [

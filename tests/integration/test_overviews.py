@@ -24,7 +24,6 @@ from sqlalchemy import Engine, update
 from ontzorging import pdf as pdf_output
 from ontzorging.allocating import allocate_due
 from ontzorging.allocation import Obligation
-from ontzorging.db import make_engine, upgrade_to_head
 from ontzorging.imports import import_file
 from ontzorging.overviews import (
     LANGUAGES,
@@ -118,10 +117,8 @@ IN_MARCH = ("A", "B", "C", "D", "E", "F", "G", "H")
 LANGUAGE = {"B": "en", "E": "en"}
 
 
-def build_municipality(directory: Path) -> Engine:
-    """A database after the March 2026 imports and allocation (no batches yet)."""
-    engine = make_engine(f"sqlite:///{directory}/t.db")
-    upgrade_to_head(engine)
+def load_municipality(engine: Engine, directory: Path) -> None:
+    """The March 2026 imports and allocation (no batches yet)."""
     with engine.begin() as conn:
         for kind, text in (
             ("creditors", CREDITORS),
@@ -133,19 +130,20 @@ def build_municipality(directory: Path) -> Engine:
             path.write_text(text, encoding="utf-8")
             import_file(conn, kind, path, "test", NOW)
         allocate_due(conn, date(2026, 3, 28), load_settings(), None, NOW)
+
+
+@pytest.fixture
+def municipality(engine: Engine, tmp_path: Path) -> Engine:
+    """The shared migrated database (SQLite, and PostgreSQL when configured) with data."""
+    load_municipality(engine, tmp_path)
     return engine
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    return build_municipality(tmp_path_factory.mktemp("municipality"))
-
-
-@pytest.fixture(scope="module")
-def march(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture
+def march(municipality: Engine, tmp_path: Path) -> Path:
     """The overviews directory after writing March (no PDF)."""
-    out = tmp_path_factory.mktemp("march") / "overviews"
-    with engine.connect() as conn:
+    out = tmp_path / "march"
+    with municipality.connect() as conn:
         write_overviews(conn, out, MARCH, pdf=False)
     return out
 
@@ -222,12 +220,7 @@ def page(directory: Path, month: date, hid: str) -> Page:
 # --- The figures -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("hid", IN_MARCH)
-def test_the_figures_are_the_statements(engine: Engine, march: Path, hid: str) -> None:
-    with engine.connect() as conn:
-        st = statement(conn, hid, MARCH)
-    p = page(march, MARCH, hid)
-    assert p.root.get("lang") == LANGUAGE.get(hid, "nl")
+def assert_figures_are_the_statements(p: Page, st: dict[str, Any]) -> None:
     assert p.by_id("income-total") == st["income_cents"]
     assert {r.get("data-kind"): p.amount(r) for r in p.find("tr.income-row")} == (
         st["income_by_kind"]
@@ -267,7 +260,17 @@ def test_the_figures_are_the_statements(engine: Engine, march: Path, hid: str) -
         assert p.root.get_element_by_id("period-end").get("datetime") == st["period_end"]
 
 
-def test_the_test_households_have_domain_figures(engine: Engine, march: Path) -> None:
+def test_the_figures_are_the_statements(municipality: Engine, march: Path) -> None:
+    """Every household, both languages: B and E read English, the others Dutch."""
+    for hid in IN_MARCH:
+        with municipality.connect() as conn:
+            st = statement(conn, hid, MARCH)
+        p = page(march, MARCH, hid)
+        assert p.root.get("lang") == LANGUAGE.get(hid, "nl"), hid
+        assert_figures_are_the_statements(p, st)
+
+
+def test_the_test_households_have_domain_figures(municipality: Engine, march: Path) -> None:
     """DOMAIN.md's table as the client reads it (not only as data-cents)."""
     a, d = page(march, MARCH, "A"), page(march, MARCH, "D")
     assert a.root.get_element_by_id("payout-total").text_content() == "€\u00a0466,83"
@@ -357,17 +360,17 @@ def test_no_bsn_anywhere(march: Path) -> None:
         assert not any(bsn in path.name for bsn in BSNS)
 
 
-def test_rewriting_a_month_gives_the_same_files(engine: Engine, march: Path) -> None:
+def test_rewriting_a_month_gives_the_same_files(municipality: Engine, march: Path) -> None:
     before = {p.name: p.read_bytes() for p in (march / "2026-03").iterdir()}
-    with engine.connect() as conn:
+    with municipality.connect() as conn:
         counts = write_overviews(conn, march, MARCH, pdf=False)
     assert (counts.households, counts.html_files, counts.pdf_files) == (8, 8, 0)
     assert {p.name: p.read_bytes() for p in (march / "2026-03").iterdir()} == before
     assert not list((march / "2026-03").glob(".*"))  # no temporary files left
 
 
-def test_one_overview_on_demand_is_the_written_file(engine: Engine, march: Path) -> None:
-    with engine.connect() as conn:
+def test_one_overview_on_demand_is_the_written_file(municipality: Engine, march: Path) -> None:
+    with municipality.connect() as conn:
         assert overview_html(conn, "A", MARCH) == (march / "2026-03" / "A.nl.html").read_text(
             encoding="utf-8"
         )
@@ -375,8 +378,8 @@ def test_one_overview_on_demand_is_the_written_file(engine: Engine, march: Path)
             overview_html(conn, "NOPE", MARCH)
 
 
-def test_rewriting_removes_out_of_date_files(tmp_path: Path) -> None:
-    engine = build_municipality(tmp_path)
+def test_rewriting_removes_out_of_date_files(municipality: Engine, tmp_path: Path) -> None:
+    engine = municipality
     out = tmp_path / "overviews"
     with engine.begin() as conn:
         write_overviews(conn, out, MARCH, pdf=False)
@@ -394,11 +397,11 @@ def test_rewriting_removes_out_of_date_files(tmp_path: Path) -> None:
 # --- Changes of next month and the handover ----------------------------------------
 
 
-@pytest.fixture(scope="module")
-def later_months(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Path:
+@pytest.fixture
+def later_months(municipality: Engine, tmp_path: Path) -> Path:
     """Overviews of May to August (no money yet: the period texts still apply)."""
-    out = tmp_path_factory.mktemp("later") / "overviews"
-    with engine.begin() as conn:
+    out = tmp_path / "later"
+    with municipality.begin() as conn:
         raise_period_signals(conn, date(2026, 6, 30))
         for month in (date(2026, 5, 1), JUNE, JULY, AUGUST):
             write_overviews(conn, out, month, pdf=False)
@@ -436,22 +439,20 @@ def test_the_end_of_the_period_is_announced(later_months: Path) -> None:
     ]
 
 
-@pytest.mark.parametrize(
-    ("hid", "month", "shown"),
-    [
-        ("F", JUNE, True),  # ends 11 August: 42 days after 30 June
-        ("G", JUNE, False),  # ends 12 August: 43 days
-        ("E", date(2026, 5, 1), False),
-        ("E", JUNE, True),
-        ("A", JUNE, False),  # ends 31 August
-        ("A", JULY, True),
-        ("A", AUGUST, True),  # the last month
-    ],
-)
-def test_the_handover_checklist_from_six_weeks_before_the_end(
-    later_months: Path, hid: str, month: date, shown: bool
-) -> None:
-    assert bool(page(later_months, month, hid).find("#handover")) is shown
+HANDOVER_SHOWN = [
+    ("F", JUNE, True),  # ends 11 August: 42 days after 30 June
+    ("G", JUNE, False),  # ends 12 August: 43 days
+    ("E", date(2026, 5, 1), False),
+    ("E", JUNE, True),
+    ("A", JUNE, False),  # ends 31 August
+    ("A", JULY, True),
+    ("A", AUGUST, True),  # the last month
+]
+
+
+def test_the_handover_checklist_from_six_weeks_before_the_end(later_months: Path) -> None:
+    for hid, month, shown in HANDOVER_SHOWN:
+        assert bool(page(later_months, month, hid).find("#handover")) is shown, (hid, month)
 
 
 def test_the_handover_lists_each_creditor_with_amount_and_iban(later_months: Path) -> None:
@@ -516,8 +517,8 @@ def test_handover_due_edges() -> None:
 # --- Statuses, catalogues, PDF -----------------------------------------------------
 
 
-def test_a_returned_payment_is_marked(tmp_path: Path) -> None:
-    engine = build_municipality(tmp_path)
+def test_a_returned_payment_is_marked(municipality: Engine, tmp_path: Path) -> None:
+    engine = municipality
     with engine.begin() as conn:
         # Bank feedback is not built yet: mark a payment returned as it will.
         conn.execute(
@@ -555,10 +556,10 @@ def test_the_catalogues_have_the_same_texts() -> None:
 
 
 def test_pdf_required_without_chromium_is_refused(
-    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    municipality: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(pdf_output, "find_chromium", lambda: None)
-    with engine.connect() as conn:
+    with municipality.connect() as conn:
         with pytest.raises(pdf_output.ChromiumMissing):
             write_overviews(conn, tmp_path, MARCH, pdf=True)
         counts = write_overviews(conn, tmp_path, MARCH)  # automatic: skipped cleanly
@@ -578,13 +579,13 @@ with open(out, "wb") as handle:
 
 
 def test_pdfs_are_made_automatically_and_a_failure_is_reported(
-    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    municipality: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fake = tmp_path / "chromium"
     fake.write_text(FAKE_CHROMIUM.format(python=sys.executable), encoding="utf-8")
     fake.chmod(0o755)
     monkeypatch.setattr(pdf_output, "find_chromium", lambda: fake)
-    with engine.connect() as conn:
+    with municipality.connect() as conn:
         counts = write_overviews(conn, tmp_path / "overviews", MARCH)
     month_dir = tmp_path / "overviews" / "2026-03"
     assert (counts.households, counts.html_files, counts.pdf_files) == (8, 8, 7)
@@ -609,7 +610,7 @@ def chromium() -> Iterator[Path]:
 
 
 def test_the_pdf_holds_the_figures(
-    march: Path, engine: Engine, chromium: Path, tmp_path: Path
+    march: Path, municipality: Engine, chromium: Path, tmp_path: Path
 ) -> None:
     pdf = pdf_output.print_to_pdf(march / "2026-03" / "D.nl.html", tmp_path / "D.nl.pdf", chromium)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=False)
@@ -618,7 +619,7 @@ def test_the_pdf_holds_the_figures(
     text = subprocess.run(
         ["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True
     ).stdout
-    with engine.connect() as conn:
+    with municipality.connect() as conn:
         st = statement(conn, "D", MARCH)
     amounts = {cents_of(m, "nl") for m in re.findall(r"€\s?[\d.]+,\d\d", text)}
     wanted = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from schwifty import IBAN
 
@@ -84,7 +84,6 @@ def test_bic_for_iban(iban: str, bic: str | None) -> None:
     assert bic_for_iban(iban) == bic
 
 
-@settings(deadline=None)  # time is measured in benchmarks, not here
 @given(st.integers(0, 2**32), st.sampled_from(["NL", "DE", "BE", "FR", "ES"]))
 def test_checksum_helper_agrees_with_schwifty(seed: int, country: str) -> None:
     """Our fast mod-97 check against an implementation we did not write."""

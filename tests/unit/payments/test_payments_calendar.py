@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from payments.calendar import (
@@ -117,7 +117,6 @@ def test_holidays_package_matches_the_ecb_rule(year: int) -> None:
     }
 
 
-@settings(deadline=None)  # time is measured in benchmarks, not here
 @given(st.dates(min_value=date(2002, 1, 1), max_value=date(2099, 12, 20)))
 def test_next_business_day_is_the_first_open_day_on_or_after(day: date) -> None:
     result = next_target_business_day(day)

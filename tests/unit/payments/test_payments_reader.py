@@ -40,7 +40,7 @@ def test_round_trip(sample_file: PaymentFile, version: Pain001Version) -> None:
     ]
 
 
-@settings(deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.integers(1, 99_999_999_999), min_size=1, max_size=20),
     st.sampled_from(PAIN001_VERSIONS),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from payments.errors import InvalidReference, PaymentsError
@@ -175,7 +175,6 @@ def kenmerken(draw: st.DrawFn, checked_only: bool = False) -> str:
     return make_betalingskenmerk(number, length)
 
 
-@settings(deadline=None)  # time is measured in benchmarks, not here
 @given(st.text("0123456789", min_size=1, max_size=15))
 def test_generated_16_digit_kenmerk_is_recognised(number: str) -> None:
     kenmerk = make_betalingskenmerk(number)
@@ -186,7 +185,6 @@ def test_generated_16_digit_kenmerk_is_recognised(number: str) -> None:
     assert parse_reference(spaced) == Reference("betalingskenmerk", kenmerk)
 
 
-@settings(deadline=None)  # time is measured in benchmarks, not here
 @given(kenmerken())
 def test_generated_kenmerk_of_any_length_validates(kenmerk: str) -> None:
     assert betalingskenmerk_problem(kenmerk) is None
@@ -198,7 +196,6 @@ def _weighted_remainder(body: str) -> int:
     return sum(int(c) * weights[i % 10] for i, c in enumerate(reversed(body))) % 11
 
 
-@settings(deadline=None)  # time is measured in benchmarks, not here
 @given(kenmerken(checked_only=True), st.data())
 def test_single_digit_change_is_detected_where_guaranteed(
     kenmerk: str, data: st.DataObject
@@ -238,7 +235,6 @@ def test_the_blind_spot_exists() -> None:
 rf_bodies = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=21)
 
 
-@settings(deadline=None)  # time is measured in benchmarks, not here
 @given(rf_bodies)
 def test_generated_rf_is_recognised(body: str) -> None:
     reference = make_rf(body)
@@ -247,7 +243,6 @@ def test_generated_rf_is_recognised(body: str) -> None:
     assert parse_reference(reference.lower()) == Reference("rf", reference)
 
 
-@settings(deadline=None)  # time is measured in benchmarks, not here
 @given(rf_bodies, st.data())
 def test_rf_single_substitution_is_always_detected(body: str, data: st.DataObject) -> None:
     """ISO 7064 mod 97-10 detects every substitution of a digit by a digit or a letter by a
@@ -261,7 +256,6 @@ def test_rf_single_substitution_is_always_detected(body: str, data: st.DataObjec
     assert not is_valid_rf(changed)
 
 
-@settings(deadline=None)  # time is measured in benchmarks, not here
 @given(st.text(max_size=40))
 def test_parse_reference_is_total_and_idempotent(text: str) -> None:
     try:
@@ -271,7 +265,6 @@ def test_parse_reference_is_total_and_idempotent(text: str) -> None:
     assert parse_reference(reference.text) == reference
 
 
-@settings(deadline=None)  # time is measured in benchmarks, not here
 @given(st.text(max_size=40))
 def test_text_not_looking_like_a_reference_is_free(text: str) -> None:
     stripped = text.strip()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from payments.text import (
@@ -51,7 +51,6 @@ def test_limits_are_the_epc_ones() -> None:
     assert (NAME_MAX, USTRD_MAX, ID_MAX) == (70, 140, 35)
 
 
-@settings(deadline=None)  # time is measured in benchmarks, not here
 @given(st.text(max_size=300), st.integers(1, 200))
 def test_epc_text_output_is_always_allowed(text: str, max_len: int) -> None:
     out = epc_text(text, max_len)
@@ -63,14 +62,12 @@ def test_epc_text_output_is_always_allowed(text: str, max_len: int) -> None:
     assert epc_text(out, max_len) == out  # idempotent
 
 
-@settings(deadline=None)  # time is measured in benchmarks, not here
 @given(st.text(alphabet=st.characters(codec="utf-8"), max_size=100))
 def test_epc_text_keeps_what_is_already_allowed(text: str) -> None:
     allowed = "".join(c for c in text if c in EPC_CHARACTERS and c != " ")
     assert all(c in epc_text(text, 1000) for c in allowed)
 
 
-@settings(deadline=None)  # time is measured in benchmarks, not here
 @given(st.text(max_size=100))
 def test_epc_id_output_is_always_a_valid_identifier(text: str) -> None:
     out = epc_id(text)

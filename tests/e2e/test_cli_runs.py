@@ -1,0 +1,107 @@
+"""Nightly and monthly runs through the CLI on a temporary home."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from ontzorging import demo_data
+from ontzorging.cli import main
+
+
+class Home:
+    def __init__(self, root: Path, database_url: str) -> None:
+        self.root = root
+        self.env = {"ONTZORGING_DATABASE_URL": database_url, "ONTZORGING_HOME": str(root)}
+
+    def __call__(self, *args: str) -> Result:
+        return CliRunner().invoke(main, list(args), env=self.env, catch_exceptions=False)
+
+    def json(self, *args: str) -> object:
+        result = self(*args, "--json")
+        assert result.exit_code == 0, result.output
+        return json.loads(result.output)
+
+    def drop(self, month: date, text: str | None = None) -> Path:
+        path = self.root / "inbox" / "bijstand" / f"bijstand-{month:%Y-%m}.csv"
+        path.write_text(text or demo_data.bijstand_file(month), encoding="utf-8")
+        return path
+
+
+@pytest.fixture
+def home(tmp_path: Path, database_url: str) -> Home:
+    h = Home(tmp_path / "home", database_url)
+    assert h("init").exit_code == 0
+    for kind, text in (
+        ("creditors", demo_data.CREDITORS),
+        ("households", demo_data.HOUSEHOLDS),
+        ("obligations", demo_data.OBLIGATIONS),
+    ):
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(text, encoding="utf-8")
+        assert h("import", kind, str(path)).exit_code == 0
+    return h
+
+
+def test_missed_nights_are_caught_up_once(home: Home) -> None:
+    home.drop(date(2026, 2, 1))
+    home.drop(date(2026, 3, 1))
+    first = home.json("run", "nightly", "--date", "2026-03-30")
+    assert first["counts"]["files_imported"] == 2
+    assert first["counts"]["payments"] == 11  # February 5, March 5 + E's nabetaling
+    again = home.json("run", "nightly", "--date", "2026-03-31")
+    assert again["counts"].get("payments", 0) == 0 and again["counts"].get("batches", 0) == 0
+    assert sorted(p.name for p in (home.root / "archive").iterdir()) == [
+        "bijstand-2026-02.csv",
+        "bijstand-2026-03.csv",
+    ]
+    statement = home.json("statement", "A", "--period", "2026-02")
+    assert statement["payout_to_client_cents"] == 46683
+    batches = home.json("batches", "list")
+    assert isinstance(batches, list) and len(batches) == 1  # both months pay on 30 March
+    assert home("check").exit_code == 0
+
+
+def test_a_bad_inbox_file_is_quarantined_and_the_others_go_on(home: Home) -> None:
+    home.drop(date(2026, 2, 1))
+    bad = home.drop(
+        date(2026, 3, 1),
+        "payment_id;bsn;period;kind;amount;payout_date;iban\n"
+        "X;100000009;2026-03;levensonderhoud;1,2,3;2026-03-26;\n",
+    )
+    run = home.json("run", "nightly", "--date", "2026-03-28")
+    assert run["status"] == "succeeded_with_rejections"
+    assert run["counts"]["files_quarantined"] == 1 and run["counts"]["files_imported"] == 1
+    errors = (home.root / "quarantine" / f"{bad.name}.errors.txt").read_text()
+    assert ":2: amount:" in errors and "100000009" not in errors
+    assert not bad.exists()
+
+
+def test_approval_writes_the_file_once_and_monthly_writes_overviews(home: Home) -> None:
+    home.drop(date(2026, 3, 1))
+    home.json("run", "nightly", "--date", "2026-03-26")
+    batch = home.json("batches", "list")[0]  # type: ignore[index]
+    assert batch["status"] == "awaiting_approval" and batch["files"] == []
+    approved = home.json("batches", "approve", str(batch["id"]), "--by", "M. de Vries")
+    assert approved["status"] == "released" and len(approved["files"]) == 1
+    files = sorted((home.root / "outbox" / "sepa").iterdir())
+    again = home("batches", "approve", str(batch["id"]), "--by", "M. de Vries")
+    assert again.exit_code == 0 and "approved before" in again.output
+    assert sorted((home.root / "outbox" / "sepa").iterdir()) == files
+    rejected = home("batches", "reject", str(batch["id"]), "--by", "x", "--reason", "te laat")
+    assert rejected.exit_code == 1
+    statement = home.json("statement", "D", "--period", "2026-03")
+    assert {r["status"] for r in statement["paid"]} == {"released"}  # type: ignore[index]
+    assert all(r["end_to_end_id"].startswith("OZ-") for r in statement["paid"])  # type: ignore[index]
+    monthly = home.json("run", "monthly", "--month", "2026-03", "--coach", "Coach Bakker")
+    assert monthly["counts"]["overview_html"] == 5
+    overviews = sorted(p.name for p in (home.root / "overviews" / "2026-03").glob("*.html"))
+    assert overviews == ["A.nl.html", "B.en.html", "C.nl.html", "D.nl.html", "E.en.html"]
+    reports = sorted(p.name for p in (home.root / "reports").iterdir())
+    assert "caseload-2026-03.xlsx" in reports and "caseload-2026-03-coach-bakker.xlsx" in reports
+    runs = home.json("runs", "list")
+    assert [r["kind"] for r in runs] == ["monthly", "nightly"]  # type: ignore[index]
