@@ -9,9 +9,10 @@ was imported before with other content is a problem, never an overwrite.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,11 +21,11 @@ from sqlalchemy import Connection, Table, select
 from ontzorging import audit
 from ontzorging.parsing.problems import FileRejected, Problem
 from ontzorging.parsing.registers import (
-    BijstandRow,
     HouseholdRow,
     check_references,
     parse_file,
 )
+from ontzorging.periods import month_of
 from ontzorging.schema import (
     benefit_payments,
     creditors,
@@ -33,6 +34,8 @@ from ontzorging.schema import (
     imported_files,
     obligations,
 )
+from payments.errors import PaymentsError
+from payments.pain001_reader import read_pain001_file
 
 REGISTER_KINDS = ("households", "creditors", "obligations", "bijstand")
 # Ids per IN (...) query: below every database's parameter limit.
@@ -71,7 +74,10 @@ def import_file(
     ).first()
     if known is not None:
         return ImportOutcome(kind, path.name, "unchanged", 0, 0)
-    rows, problems = _parse(conn, kind, path)
+    if kind == "bijstand" and _is_xml(path):
+        rows, problems = _parse_payout_file(conn, path)
+    else:
+        rows, problems = _parse(conn, kind, path)
     new_rows, known_count, conflicts = _compare(conn, kind, rows, str(path))
     problems += conflicts
     if problems:
@@ -107,6 +113,85 @@ def _parse(conn: Connection, kind: str, path: Path) -> tuple[list[Any], list[Pro
         creditor_ids = _existing(conn, creditors.c.creditor_id, [r.creditor_id for r in rows])
         problems += check_references(rows, household_ids, creditor_ids, str(path))
     return rows, problems
+
+
+def _is_xml(path: Path) -> bool:
+    with path.open("rb") as handle:
+        return handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
+
+
+_LINE = re.compile(r"^line (\d+): ")
+
+
+def _parse_payout_file(conn: Connection, path: Path) -> tuple[list[Any], list[Problem]]:
+    """A benefits system's pain.001 payout file as bijstand rows (DESIGN 5.2):
+    matched to a household by the creditor IBAN, period = the month of the
+    requested execution date, kind levensonderhoud; transfers to an account
+    of no household pass through. The payment id is ``MsgId/EndToEndId``;
+    the "line" of a transfer is its position in the file."""
+    try:
+        message_id, transfers = read_pain001_file(path)
+    except PaymentsError as exc:
+        found = getattr(exc, "problems", None) or [str(exc)]
+        problems = []
+        for text in found:
+            match = _LINE.match(text)
+            line = int(match.group(1)) if match else 0
+            problems.append(
+                Problem(str(path), line, "pain.001", text[match.end() :] if match else text)
+            )
+        return [], problems
+    owners: dict[str, list[str]] = {}
+    ibans = sorted({t.creditor_iban for t in transfers})
+    for start in range(0, len(ibans), LOOKUP_CHUNK):
+        query = select(households.c.iban, households.c.household_id).where(
+            households.c.iban.in_(ibans[start : start + LOOKUP_CHUNK])
+        )
+        for iban, hid in conn.execute(query):
+            owners.setdefault(iban, []).append(hid)
+    rows, problems = [], []
+    for number, t in enumerate(transfers, start=1):
+        hids = owners.get(t.creditor_iban, [])
+        if len(hids) > 1:
+            problems.append(
+                Problem(
+                    str(path),
+                    number,
+                    "CdtrAcct",
+                    f"the IBAN belongs to households {', '.join(sorted(hids))}",
+                )
+            )
+        rows.append(
+            PayoutRow(
+                number,
+                f"{message_id}/{t.end_to_end_id}",
+                "",
+                month_of(t.requested_execution_date),
+                "levensonderhoud",
+                t.amount_cents,
+                t.requested_execution_date,
+                t.creditor_iban,
+                hids[0] if hids else None,
+                t.creditor_name,
+            )
+        )
+    return rows, problems
+
+
+@dataclass(frozen=True)
+class PayoutRow:
+    """A transfer of a payout file, shaped like a bijstand row."""
+
+    line: int
+    payment_id: str
+    bsn: str
+    period: date
+    kind: str
+    amount_cents: int
+    payout_date: date
+    iban: str
+    household_id: str | None
+    payee_name: str
 
 
 def _existing(conn: Connection, column: Any, values: Iterable[str]) -> set[str]:
@@ -238,16 +323,19 @@ def _compare_households(
 
 
 def _compare_bijstand(
-    conn: Connection, rows: list[BijstandRow], existing: dict[str, Any], file_name: str
+    conn: Connection, rows: list[Any], existing: dict[str, Any], file_name: str
 ) -> tuple[list[Any], int, list[Problem]]:
     fields = ("period", "kind", "amount_cents", "payout_date", "iban")
     new_rows, known, problems = _split_known(rows, "payment_id", fields, existing, file_name)
     for row, before in ((r, existing.get(r.payment_id)) for r in rows):
-        if before is not None and before["bsn"] != row.bsn:
+        if before is not None and (before["bsn"] or "") != row.bsn:
             problems.append(_conflict(file_name, row.line, "payment_id", row.payment_id, ["bsn"]))
-    members = _fetch(conn, household_members, "bsn", [r.bsn for r in new_rows])
+    members = _fetch(conn, household_members, "bsn", [r.bsn for r in new_rows if r.bsn])
     matched = []
     for row in new_rows:
+        if isinstance(row, PayoutRow):  # matched by IBAN when read
+            matched.append((row, row.household_id))
+            continue
         member = members.get(row.bsn)
         if member is None and not row.iban:
             problems.append(
@@ -318,18 +406,16 @@ def _insert_plain(table: Table, fields: tuple[str, ...]) -> Callable[..., None]:
     return insert
 
 
-def _insert_bijstand(
-    conn: Connection, matched: list[tuple[BijstandRow, str | None]], file_id: int
-) -> None:
+def _insert_bijstand(conn: Connection, matched: list[tuple[Any, str | None]], file_id: int) -> None:
     if matched:
         conn.execute(
             benefit_payments.insert(),
             [
                 {
                     "payment_id": r.payment_id,
-                    "bsn": r.bsn,
+                    "bsn": r.bsn or None,
                     "household_id": household_id,
-                    "payee_name": None,
+                    "payee_name": getattr(r, "payee_name", None),
                     "period": r.period,
                     "kind": r.kind,
                     "amount_cents": r.amount_cents,
