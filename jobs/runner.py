@@ -17,11 +17,13 @@ from ontzorging.allocating import allocate_due
 from ontzorging.batching import gather_batches
 from ontzorging.bootstrap import App
 from ontzorging.caseload import write_caseload_report
+from ontzorging.faults import checkpoint
 from ontzorging.finance_reports import write_release_outputs, write_withheld_report
 from ontzorging.imports import import_file
 from ontzorging.overviews import write_overviews
 from ontzorging.parsing.problems import FileRejected
 from ontzorging.signals import raise_period_signals
+from payments.files import clean_temp_files
 
 INBOX_SUFFIXES = (".csv", ".xlsx", ".xml")
 
@@ -39,18 +41,22 @@ class RunOutcome:
 def run_nightly(app: App, as_of: date, actor: str = "ontzorging") -> RunOutcome:
     with run_lock(app.engine):
         run_id = start_run(app.engine, "nightly", as_of, app.clock.now())
+        checkpoint("run_started")
         counts: Counter[str] = Counter()
         try:
-            _write_files(app, counts)  # files a crash left unwritten, byte-identical
+            _recover_outputs(app, counts)
             problems = _import_inbox(app, actor, counts)
+            checkpoint("inbox_imported")
             with app.engine.begin() as conn:
                 counts += allocate_due(conn, as_of, app.settings, run_id, app.clock.now())
                 counts["signals"] += raise_period_signals(conn, as_of)
                 counts += gather_batches(conn, as_of, app.settings, run_id, app.clock.now())
+            checkpoint("allocated")
             if app.settings.allocation.payout_mode == "creditors_only":
                 with app.engine.connect() as conn:
                     write_withheld_report(conn, app.home.path("reports"), run_id)
             _write_files(app, counts)
+            checkpoint("run_finished")
         except BaseException as exc:
             finish_run(app.engine, run_id, "failed", counts, app.clock.now(), repr(exc))
             raise
@@ -89,6 +95,15 @@ def run_monthly(
         status = "succeeded" if not problems else "succeeded_with_problems"
         finish_run(app.engine, run_id, status, counts, app.clock.now())
         return RunOutcome(run_id, "monthly", month, status, dict(counts), problems)
+
+
+def _recover_outputs(app: App, counts: Counter[str]) -> None:
+    """Make the files consistent with the database after a crash: remove
+    half-written temp files, write released files that are missing."""
+    outbox = app.home.path("outbox/sepa")
+    if outbox.is_dir():
+        counts["temp_files_removed"] += len(clean_temp_files(outbox))
+    _write_files(app, counts)
 
 
 def _write_files(app: App, counts: Counter[str]) -> None:

@@ -14,7 +14,18 @@ from ontzorging.schema import runs
 
 
 def start_run(engine: Engine, kind: str, as_of: date, now: datetime) -> int:
+    """Record a new run. The caller holds the run lock, so a run still marked
+    running was stopped (a crash, a kill): it is closed as interrupted."""
     with engine.begin() as conn:
+        conn.execute(
+            runs.update()
+            .where(runs.c.status == "running")
+            .values(
+                status="interrupted",
+                finished_at=now,
+                error="the process stopped before the run finished",
+            )
+        )
         result = conn.execute(
             runs.insert().values(
                 kind=kind, as_of=as_of, started_at=now, status="running", counts="{}"

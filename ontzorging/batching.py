@@ -21,6 +21,7 @@ from ledger.schema import ledger_entries
 from ledger.store import insert_entries
 from ontzorging import audit
 from ontzorging.dbutil import insert_ignoring_duplicates, insert_rows, next_id
+from ontzorging.faults import checkpoint
 from ontzorging.schema import (
     batches,
     instruction_events,
@@ -366,6 +367,7 @@ def write_missing_files(conn: Connection, outbox: Path, settings: Settings) -> l
         if path.exists() and row["sha256"]:
             continue
         digest = write_atomically(path, render_file(conn, row, settings))
+        checkpoint("file_written")
         if row["sha256"] and row["sha256"] != digest:
             raise RuntimeError(f"{path.name}: rendered again but differs from the recorded file")
         conn.execute(

@@ -393,12 +393,14 @@ def batches_approve(batch_id: int, actor: str) -> None:
     """Approve a batch: its pain.001 file(s) are written to outbox/sepa/."""
     from jobs.locking import run_lock
     from ontzorging.batching import list_batches, release_batch
+    from ontzorging.faults import checkpoint
     from ontzorging.finance_reports import write_release_outputs
 
     app = _app()
     with run_lock(app.engine):
         with app.engine.begin() as conn:
             released = release_batch(conn, batch_id, actor, app.clock.now(), app.settings)
+        checkpoint("released")
         with app.engine.begin() as conn:
             write_release_outputs(
                 conn, app.home.path("outbox/sepa"), app.home.path("reports"), app.settings
