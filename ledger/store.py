@@ -5,7 +5,7 @@ any overlap."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any
@@ -88,7 +88,9 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         f"VALUES ({', '.join([marker] * len(columns))})"
     )
     values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
-    converted = [(i, p) for i, p in enumerate(processors) if p is not None]
+    # Values that need converting (dates, times, booleans) repeat across rows:
+    # convert each distinct value once.
+    converted = [(i, _memoised(p)) for i, p in enumerate(processors) if p is not None]
     for start in range(0, len(rows), INSERT_CHUNK_ROWS):
         chunk = rows[start : start + INSERT_CHUNK_ROWS]
         if not converted:
@@ -103,6 +105,19 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
                 params.append(tuple(items))
         conn.exec_driver_sql(sql, params)
     return len(rows)
+
+
+def _memoised(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    seen: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        try:
+            return seen[value]
+        except KeyError:
+            result = seen[value] = process(value)
+            return result
+
+    return convert
 
 
 def balances(

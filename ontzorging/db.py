@@ -33,6 +33,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
+    # 64 MiB of page cache: a nightly run's indexes stay in memory while it
+    # writes (the default 2 MiB made index maintenance four times the insert).
+    cursor.execute("PRAGMA cache_size = -65536")
     cursor.close()
 
 
