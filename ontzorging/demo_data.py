@@ -27,14 +27,14 @@ A2;A;energie;ENER;95,00;monthly;Klant A-2;2026-02-01;;56a
 A3;A;water;WATR;15,00;monthly;Klant A-3;2026-02-01;;56a
 A4;A;zorgverzekering;ZORG;142,40;monthly;Polis A-4;2026-02-01;;56a
 B1;B;huur;WOON;780,00;monthly;Contract B-1;2026-02-01;;56a
-B2;B;energie;ENER;165,00;monthly;Klant B-2;2026-02-01;;56a
+B2;B;energie;ENER;165,00;monthly;RF56ZORGC4;2026-02-01;;56a
 B3;B;water;WATR;32,00;monthly;Klant B-3;2026-02-01;;56a
 B4;B;zorgverzekering;ZORG;142,45;monthly;Polis B-4;2026-02-01;;56a
 B5;B;zorgverzekering;ZORG;142,45;monthly;Polis B-5;2026-02-01;;56a
 C1;C;huur;WOON;690,00;monthly;Contract C-1;2026-02-01;;56a
 C2;C;energie;ENER;120,00;monthly;Klant C-2;2026-02-01;;56a
 C3;C;water;WATR;22,00;monthly;Klant C-3;2026-02-01;;56a
-C4;C;zorgverzekering;ZORG;159,99;monthly;Polis C-4;2026-02-01;;56a
+C4;C;zorgverzekering;ZORG;159,99;monthly;0123456789012345;2026-02-01;;56a
 D1;D;huur;WOON;700,00;monthly;Contract D-1;2026-02-01;;56a
 D2;D;energie;ENER;140,00;monthly;Klant D-2;2026-02-01;;56a
 D3;D;water;WATR;25,00;monthly;Klant D-3;2026-02-01;;56a

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -106,3 +107,54 @@ def test_rejected_batch_pays_nothing(batched: Engine, rebatch: bool) -> None:
             .where(payment_instructions.c.batch_id == 2)
         ).scalar()
     assert batched_again == (count if rebatch else 0)
+
+
+@pytest.mark.parametrize("version", ["pain.001.001.09", "pain.001.001.03"])
+def test_every_file_of_a_split_batch_is_valid_and_adds_up(
+    engine: Engine, tmp_path: Path, version: str
+) -> None:
+    """Files split at the configured maximum; each file valid against its XSD,
+    read back independently; structured references for a betalingskenmerk
+    (issuer CUR) and an RF reference (ISO), free text otherwise."""
+    base = load_settings()
+    settings = replace(base, sepa=replace(base.sepa, version=version, max_transactions_per_file=7))
+    load_registers(engine, tmp_path)
+    run_months(engine, tmp_path, MARCH, settings)
+    with engine.begin() as conn:
+        gather_batches(conn, date(2026, 3, 26), settings, None, NOW)
+        release_batch(conn, 1, "M. de Vries", NOW, settings)
+    with engine.begin() as conn:
+        written = write_missing_files(conn, tmp_path / "outbox", settings)
+        expected = {
+            r.end_to_end_id: (r.amount_cents, r.reference_kind, r.reference)
+            for r in conn.execute(
+                select(payment_instructions).where(payment_instructions.c.batch_id == 1)
+            )
+        }
+    assert len(written) == -(-len(expected) // 7) > 1
+    ns = {"p": f"urn:iso:std:iso:20022:tech:xsd:{version}"}
+    seen: dict[str, tuple[int, str, str]] = {}
+    for path in written:
+        data = path.read_bytes()
+        validate_xsd(data, version)  # type: ignore[arg-type]
+        root = etree.fromstring(data)
+        txs = root.xpath("//p:CdtTrfTxInf", namespaces=ns)
+        assert 1 <= len(txs) <= 7
+        group_sum = root.xpath("string(//p:GrpHdr/p:CtrlSum)", namespaces=ns)
+        info_sum = root.xpath("string(//p:PmtInf/p:CtrlSum)", namespaces=ns)
+        for tx in txs:
+            e2e = tx.xpath("string(p:PmtId/p:EndToEndId)", namespaces=ns)
+            cents = round(float(tx.xpath("string(p:Amt/p:InstdAmt)", namespaces=ns)) * 100)
+            issuer = tx.xpath("string(p:RmtInf/p:Strd/p:CdtrRefInf/p:Tp/p:Issr)", namespaces=ns)
+            ref = tx.xpath("string(p:RmtInf/p:Strd/p:CdtrRefInf/p:Ref)", namespaces=ns)
+            ustrd = tx.xpath("string(p:RmtInf/p:Ustrd)", namespaces=ns)
+            kind = {"CUR": "betalingskenmerk", "ISO": "rf", "": "free"}[issuer]
+            seen[e2e] = (cents, kind, ref if issuer else expected[e2e][2])
+            assert bool(issuer) != bool(ustrd), "never both structured and free remittance"
+            if not issuer:
+                assert expected[e2e][2] in ustrd  # the customer number reaches the creditor
+        total = sum(seen[tx.xpath("string(p:PmtId/p:EndToEndId)", namespaces=ns)][0] for tx in txs)
+        assert round(float(group_sum) * 100) == round(float(info_sum) * 100) == total
+    assert seen == expected
+    kinds = {kind for _, kind, _ in seen.values()}
+    assert kinds == {"betalingskenmerk", "rf", "free"}
