@@ -44,6 +44,7 @@ from ontzorging.schema import (
     signals,
 )
 from ontzorging.settings import Settings
+from ontzorging.signals import signal_row
 
 # Households per page: bounds memory and keeps each IN (...) list short.
 PAGE_HOUSEHOLDS = 500
@@ -237,7 +238,7 @@ def _book(
             )
         if line.shortfall_cents:
             page.signals.append(
-                _signal(
+                signal_row(
                     hid,
                     "shortfall",
                     f"{line.obligation_id}/{format_month(month)}",
@@ -371,16 +372,6 @@ def _instruction(
         "source_account": source_account,
         "entry_id": entry_id,
         "status": "pending",
-    }
-
-
-def _signal(hid: str | None, kind: str, subject: str, on: date, detail: str) -> dict[str, Any]:
-    return {
-        "household_id": hid,
-        "kind": kind,
-        "subject": subject,
-        "raised_on": on,
-        "detail": detail,
     }
 
 

@@ -30,6 +30,7 @@ from ontzorging.schema import (
     signals,
 )
 from ontzorging.settings import Settings
+from ontzorging.signals import signal_row
 from payments.calendar import execution_date
 from payments.files import write_atomically
 from payments.pain001 import Debtor, PaymentFile, Transfer, render_pain001
@@ -270,13 +271,13 @@ def _cancel(
         conn,
         signals,
         [
-            {
-                "household_id": item["household_id"],
-                "kind": "payment_cancelled",
-                "subject": f"instruction {item['id']}",
-                "raised_on": now.date(),
-                "detail": f"{item['kind']} {item['amount_cents']} cents not paid: batch rejected",
-            }
+            signal_row(
+                item["household_id"],
+                "payment_cancelled",
+                f"instruction {item['id']}",
+                now.date(),
+                f"{item['kind']} {item['amount_cents']} cents not paid: batch rejected",
+            )
             for item in items
             if item["household_id"]
         ],

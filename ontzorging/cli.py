@@ -439,6 +439,32 @@ def batches_reject(batch_id: int, actor: str, reason: str, rebatch: bool) -> Non
     )
 
 
+@main.group("signals")
+def signals_group() -> None:
+    """Signals for coaches (see `households show ID` for the open ones)."""
+
+
+@signals_group.command("resolve")
+@click.argument("signal_id", type=int)
+@click.option("--by", "actor", required=True, help="The coach who resolves it.")
+@click.option("--note", required=True, help="What was done about it.")
+@handled
+def signals_resolve(signal_id: int, actor: str, note: str) -> None:
+    from jobs.locking import run_lock
+    from ontzorging.households import resolve_signal
+
+    app = _app()
+    with run_lock(app.engine), app.engine.begin() as conn:
+        data = resolve_signal(conn, signal_id, actor, note, app.clock.today(), app.clock.now())
+    emit(
+        data,
+        lambda: click.echo(
+            f"signal {signal_id} ({data['kind']}, household "
+            f"{data['household_id']}) resolved by {actor}"
+        ),
+    )
+
+
 @main.command()
 @handled
 def check() -> None:

@@ -104,6 +104,7 @@ def show_household(conn: Connection, household_id: str, reveal_bsn: bool = False
         ],
         "signals": [
             {
+                "id": s["id"],
                 "kind": s["kind"],
                 "subject": s["subject"],
                 "raised_on": s["raised_on"].isoformat(),
@@ -148,3 +149,39 @@ def end_household(
 
 def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def resolve_signal(
+    conn: Connection, signal_id: int, actor: str, note: str, on: date, now: datetime
+) -> dict[str, Any]:
+    """The coach closes a signal: it leaves the caseload and the overview.
+    Audited; a signal is closed once (a second time is refused)."""
+    row = conn.execute(select(signals).where(signals.c.id == signal_id)).mappings().first()
+    if row is None:
+        raise ValueError(f"signal {signal_id} does not exist")
+    if row["resolved_on"] is not None:
+        raise ValueError(
+            f"signal {signal_id} was resolved on {row['resolved_on']} by {row['resolved_by']}"
+        )
+    if not actor.strip() or not note.strip():
+        raise ValueError("resolving a signal needs a name and a note")
+    conn.execute(
+        signals.update().where(signals.c.id == signal_id).values(resolved_on=on, resolved_by=actor)
+    )
+    audit.record(
+        conn,
+        now,
+        actor,
+        "signal_resolved",
+        f"signal {signal_id}",
+        {"household_id": row["household_id"], "kind": row["kind"], "subject": row["subject"]},
+        note,
+    )
+    return {
+        "id": signal_id,
+        "household_id": row["household_id"],
+        "kind": row["kind"],
+        "subject": row["subject"],
+        "resolved_on": on.isoformat(),
+        "resolved_by": actor,
+    }

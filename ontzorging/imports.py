@@ -8,7 +8,6 @@ was imported before with other content is a problem, never an overwrite.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from ontzorging.schema import (
     obligations,
 )
 from payments.errors import PaymentsError
+from payments.files import sha256_of_file
 from payments.pain001_reader import read_pain001_file
 
 REGISTER_KINDS = ("households", "creditors", "obligations", "bijstand")
@@ -51,14 +51,6 @@ class ImportOutcome:
     rows_known: int
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def import_file(
     conn: Connection, kind: str, path: Path, actor: str, now: datetime
 ) -> ImportOutcome:
@@ -66,7 +58,7 @@ def import_file(
 
     Raises :class:`FileRejected` with every problem; the caller rolls back.
     """
-    sha = file_sha256(path)
+    sha = sha256_of_file(path)
     known = conn.execute(
         select(imported_files.c.id).where(
             imported_files.c.kind == kind, imported_files.c.sha256 == sha

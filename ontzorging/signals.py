@@ -22,10 +22,10 @@ def period_signals(household_id: str, period: Period, as_of: date) -> list[dict[
     days = period.days_until_end(as_of)
     end = period.end.isoformat()
     if days < 0:
-        return [_row(household_id, "period_ended", end, as_of, f"56a period ended on {end}")]
+        return [signal_row(household_id, "period_ended", end, as_of, f"56a period ended on {end}")]
     if days <= HANDOVER_NOTICE_DAYS and period.start <= as_of:
         return [
-            _row(
+            signal_row(
                 household_id,
                 "handover_due",
                 end,
@@ -56,7 +56,8 @@ def raise_period_signals(conn: Connection, as_of: date) -> int:
         after = rows[-1]["household_id"]
 
 
-def _row(hid: str, kind: str, subject: str, on: date, detail: str) -> dict[str, Any]:
+def signal_row(hid: str | None, kind: str, subject: str, on: date, detail: str) -> dict[str, Any]:
+    """A signal row; (household, kind, subject) is unique, so raising it again is a no-op."""
     return {
         "household_id": hid,
         "kind": kind,

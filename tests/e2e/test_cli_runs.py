@@ -105,3 +105,28 @@ def test_approval_writes_the_file_once_and_monthly_writes_overviews(home: Home) 
     assert "caseload-2026-03.xlsx" in reports and "caseload-2026-03-coach-bakker.xlsx" in reports
     runs = home.json("runs", "list")
     assert [r["kind"] for r in runs] == ["monthly", "nightly"]  # type: ignore[index]
+
+
+def test_a_coach_resolves_a_signal_once(home: Home) -> None:
+    home.drop(date(2026, 3, 1))
+    home.json("run", "nightly", "--date", "2026-03-26")
+    shown = home.json("households", "show", "D")
+    shortfalls = [s for s in shown["signals"] if s["kind"] == "shortfall"]  # type: ignore[index]
+    assert len(shortfalls) == 2
+    first = shortfalls[0]["id"]
+    done = home.json(
+        "signals",
+        "resolve",
+        str(first),
+        "--by",
+        "Coach Bakker",
+        "--note",
+        "betalingsregeling met Waterbedrijf",
+    )
+    assert done["resolved_by"] == "Coach Bakker"  # type: ignore[index]
+    again = home("signals", "resolve", str(first), "--by", "Coach Bakker", "--note", "x")
+    assert again.exit_code == 1 and "was resolved" in again.output
+    left = home.json("households", "show", "D")["signals"]  # type: ignore[index]
+    assert first not in [s["id"] for s in left]
+    listing = {h["household_id"]: h["signals"] for h in home.json("households", "list")}  # type: ignore[union-attr]
+    assert listing["D"] == ["shortfall"]  # one shortfall signal still open
