@@ -140,7 +140,7 @@ allocated_payments = Table(
     "allocated_payments",
     metadata,
     Column("payment_id", String(80), ForeignKey("benefit_payments.payment_id"), primary_key=True),
-    Column("allocation_id", BigInteger, ForeignKey("allocations.id"), nullable=False, index=True),
+    Column("allocation_id", BigInteger, ForeignKey("allocations.id"), nullable=False),
 )
 
 allocation_lines = Table(
@@ -196,7 +196,7 @@ payment_instructions = Table(
     Column("payout_date", Date, nullable=False),
     Column("source_account", String(120), nullable=False),
     Column("entry_id", BigInteger, ForeignKey("ledger_entries.id"), nullable=False),
-    Column("status", String(12), nullable=False, index=True),
+    Column("status", String(12), nullable=False),
     Column("batch_id", Integer, ForeignKey("batches.id"), index=True),
     Column("end_to_end_id", String(35), unique=True),
     Column("created_at", DateTime(timezone=True), nullable=False),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-29 10:52:20.868250
+Create Date: 2026-11-29 11:18:05.149072
 """
 
 import sqlalchemy as sa
@@ -59,11 +59,6 @@ def upgrade() -> None:
         sa.UniqueConstraint("key", name=op.f("uq_ledger_entries_key")),
         sa.UniqueConstraint("reverses_entry_id", name=op.f("uq_ledger_entries_reverses_entry_id")),
     )
-    with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_ledger_entries_household_id"), ["household_id"], unique=False
-        )
-
     op.create_table(
         "runs",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -311,11 +306,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("payment_id", name=op.f("pk_allocated_payments")),
     )
-    with op.batch_alter_table("allocated_payments", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_allocated_payments_allocation_id"), ["allocation_id"], unique=False
-        )
-
     op.create_table(
         "allocation_lines",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False),
@@ -414,9 +404,6 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_payment_instructions_household_id"), ["household_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_payment_instructions_status"), ["status"], unique=False
-        )
 
     op.create_table(
         "instruction_events",
@@ -446,7 +433,6 @@ def downgrade() -> None:
 
     op.drop_table("instruction_events")
     with op.batch_alter_table("payment_instructions", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_payment_instructions_status"))
         batch_op.drop_index(batch_op.f("ix_payment_instructions_household_id"))
         batch_op.drop_index(batch_op.f("ix_payment_instructions_batch_id"))
 
@@ -455,9 +441,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_allocation_lines_household_period")
 
     op.drop_table("allocation_lines")
-    with op.batch_alter_table("allocated_payments", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_allocated_payments_allocation_id"))
-
     op.drop_table("allocated_payments")
     op.drop_table("signals")
     op.drop_table("payment_files")
@@ -484,9 +467,6 @@ def downgrade() -> None:
     op.drop_table("creditors")
     op.drop_table("batches")
     op.drop_table("runs")
-    with op.batch_alter_table("ledger_entries", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_ledger_entries_household_id"))
-
     op.drop_table("ledger_entries")
     op.drop_table("imported_files")
     op.drop_table("audit_log")
