@@ -2,6 +2,9 @@
 
     python benchmarks/bench_allocation.py --households 100000 [--database-url URL]
 
+With a PostgreSQL URL the benchmark makes a database of its own on that
+server and drops it afterwards.
+
 Generates N households (4 monthly fixed costs each, one levensonderhoud
 payment, every tenth household short of money), then times the nightly
 allocation. Reports households/s, rows written/s, peak memory (RSS), and the
@@ -16,11 +19,23 @@ import resource
 import sys
 import tempfile
 import time
+import uuid
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    create_engine,
+    func,
+    select,
+    text,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -180,11 +195,30 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
+    scratch = None
+    if url.startswith("postgresql"):
+        # A database of its own on that server, dropped afterwards.
+        scratch = f"ontz_bench_{uuid.uuid4().hex[:10]}"
+        admin = create_engine(
+            url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+        )
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{scratch}"'))
+        url = f"{url.rsplit('/', 1)[0]}/{scratch}"
+    try:
+        run(url, args.households)
+    finally:
+        if scratch:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+
+
+def run(url: str, households_count: int) -> None:
     engine = make_engine(url)
     upgrade_to_head(engine)
     t0 = time.perf_counter()
-    generate(engine, args.households)
-    print(f"generated {args.households} households in {time.perf_counter() - t0:.1f}s")
+    generate(engine, households_count)
+    print(f"generated {households_count} households in {time.perf_counter() - t0:.1f}s")
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     start = time.perf_counter()
     with engine.begin() as conn:
@@ -203,12 +237,12 @@ def main() -> None:
     with engine.connect() as conn:
         assert (
             conn.execute(select(func.count()).select_from(benefit_payments)).scalar()
-            == args.households
+            == households_count
         )
     print(f"database: {engine.dialect.name}")
     print(
-        f"allocation + ledger: {args.households} households in {seconds:.1f}s "
-        f"= {args.households / seconds:,.0f} households/s"
+        f"allocation + ledger: {households_count} households in {seconds:.1f}s "
+        f"= {households_count / seconds:,.0f} households/s"
     )
     print(f"rows written: {rows:,} = {rows / seconds:,.0f} rows/s")
     print(

@@ -70,7 +70,8 @@ def insert_entries(
 
 
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert rows (all with the same keys) with the driver's ``executemany``.
+    """Insert rows (all with the same keys) in bulk: ``COPY`` on PostgreSQL,
+    the driver's ``executemany`` elsewhere.
 
     Values go through each column type's bind processor, as SQLAlchemy would
     do, but without building a compiled parameter set per row: that overhead
@@ -79,6 +80,8 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     if not rows:
         return 0
     columns = list(rows[0])
+    if conn.dialect.name == "postgresql":
+        return _copy_rows(conn, table, columns, rows)
     dialect = conn.dialect
     processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
     quote = dialect.identifier_preparer.quote
@@ -104,6 +107,23 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
                         items[i] = process(items[i])
                 params.append(tuple(items))
         conn.exec_driver_sql(sql, params)
+    return len(rows)
+
+
+def _copy_rows(
+    conn: Connection, table: Table, columns: list[str], rows: Sequence[dict[str, Any]]
+) -> int:
+    """PostgreSQL: COPY in the connection's transaction; psycopg adapts the values."""
+    quote = conn.dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(values(row))
+    finally:
+        cursor.close()
     return len(rows)
 
 

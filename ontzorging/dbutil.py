@@ -26,10 +26,13 @@ def insert_ignoring_duplicates(
         return 0
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     inserted = 0
+    key = next(iter(table.primary_key.columns))
     for start in range(0, len(rows), INSERT_CHUNK_ROWS):
-        statement = dialect.insert(table).on_conflict_do_nothing()
+        # RETURNING counts the rows really inserted; a driver's executemany
+        # rowcount is not reliable for that (psycopg reports 0).
+        statement = dialect.insert(table).on_conflict_do_nothing().returning(key)
         result = conn.execute(statement, list(rows[start : start + INSERT_CHUNK_ROWS]))
-        inserted += max(result.rowcount, 0)
+        inserted += len(result.all())
     return inserted
 
 

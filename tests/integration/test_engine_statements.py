@@ -156,3 +156,20 @@ def test_beancount_export_passes_bean_check(scenario: Engine, tmp_path: Path) ->
     text = path.read_text(encoding="utf-8")
     assert "Expenses:Household:D:Huur" in text
     assert "100000009" not in text
+
+
+def test_run_counts_match_the_rows_written(engine: Engine, tmp_path: Path) -> None:
+    load_registers(engine, tmp_path)
+    import_text(engine, "bijstand", demo_data.bijstand_file(date(2026, 3, 1)), tmp_path)
+    with engine.begin() as conn:
+        counts = allocate_due(conn, date(2026, 3, 26), load_settings(), None, NOW)
+        rows = {
+            "signals": conn.execute(select(func.count()).select_from(signals)).scalar(),
+            "instructions": conn.execute(
+                select(func.count()).select_from(payment_instructions)
+            ).scalar(),
+        }
+    # D: water and the premium; E: its February nabetaling arrives without
+    # February's levensonderhoud, so all five of its February costs are short.
+    assert counts["signals"] == rows["signals"] == 7
+    assert counts["instructions"] == rows["instructions"]
