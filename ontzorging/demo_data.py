@@ -1,5 +1,7 @@
 """The demo municipality: the test households A-E of DOMAIN.md, February to
-July 2026 (E runs into August), as the CSV files a municipality would send."""
+July 2026 (E runs into August), as the CSV files a municipality would send.
+F is added: a quarterly water bill (reserved in thirds, paid in April and
+July) and an energy contract paid on a voluntary basis after the period."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ B;100000010;Samir Osman;1988-02-11;100000022;Rima Osman;1990-07-30;NL44RABO01234
 C;100000034;Hanna Tesfaye;1995-09-09;;;;NL20INGB0001234567;2026-02-01;;Coach Bakker;nl
 D;100000046;Omar Yusuf;1992-12-24;;;;NL80BNGH0285111111;2026-02-01;;Coach Bakker;nl
 E;100000058;Aïsha Al-Khalil;1999-03-15;;;;NL02ABNA0123456789;2026-02-10;;Coach Smit;en
+F;100000095;Yonas Gebremedhin;1994-06-30;;;;NL38RABO0300000001;2026-02-01;;Coach Bakker;nl
 """
 
 OBLIGATIONS = """obligation_id;household_id;kind;creditor_id;amount;frequency;reference;valid_from;valid_to;legal_basis
@@ -44,11 +47,18 @@ E2;E;energie;ENER;95,00;monthly;Klant E-2;2026-02-01;;56a
 E3;E;water;WATR;15,00;monthly;Klant E-3;2026-02-01;;56a
 E4;E;zorgverzekering;ZORG;142,40;monthly;Polis E-4;2026-02-01;;56a
 E5;E;zorgverzekering;ZORG;284,80;once;Polis E-4 premie dec-jan;2026-02-01;;56a
+F1;F;huur;WOON;650,00;monthly;Contract F-1;2026-02-01;;56a
+F2;F;energie;ENER;110,00;monthly;Klant F-2;2026-02-01;;vrijwillig
+F3;F;water;WATR;66,00;quarterly;Klant F-3;2026-02-01;;56a
+F4;F;zorgverzekering;ZORG;142,40;monthly;Polis F-4;2026-02-01;;56a
 """
 
 # Monthly bijstand excluding vakantietoeslag (DOMAIN.md's table).
-MONTHLY_CENTS = {"A": 133423, "B": 190603, "C": 133423, "D": 95302, "E": 133423}
-BSN = {"A": "100000009", "B": "100000010", "C": "100000034", "D": "100000046", "E": "100000058"}
+MONTHLY_CENTS = {"A": 133423, "B": 190603, "C": 133423, "D": 95302, "E": 133423, "F": 133423}
+BSN = {
+    "A": "100000009", "B": "100000010", "C": "100000034", "D": "100000046", "E": "100000058",
+    "F": "100000095",
+}
 MONTHS = tuple(date(2026, m, 1) for m in range(2, 9))
 
 
@@ -64,8 +74,10 @@ def bijstand_file(month: date) -> str:
     for hid, cents in MONTHLY_CENTS.items():
         if hid == "E" and month == date(2026, 2, 1):
             cents = 95102  # partial first month, from 10 February
-        if month == date(2026, 8, 1) and hid != "E":
-            continue  # only E's period (10 Feb - 9 Aug) reaches August
+        if month == date(2026, 8, 1) and hid not in "EF":
+            # Only E's period (10 Feb - 9 Aug) reaches August; F still has
+            # bijstand and a voluntary energy payment after its period.
+            continue
         lines.append(f"{period}-{hid};{BSN[hid]};{period};levensonderhoud;{_euro(cents)};{payout};")
     if month == date(2026, 3, 1):
         # A later back payment for E's February covers part of its shortfall.

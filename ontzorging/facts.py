@@ -21,6 +21,7 @@ from ontzorging.schema import (
     creditors,
     households,
     obligations,
+    payment_instructions,
 )
 
 
@@ -162,4 +163,18 @@ def load_reserve_balances(conn: Connection, ids: Sequence[str]) -> dict[str, dic
     for hid, account, total in conn.execute(query):
         if account.startswith(accounts.reserve(hid, "x")[:-1]):
             result[hid][account.rsplit(":", 1)[1]] = int(total)
+    # The ledger pays a reserve out when the payment is released; a payment
+    # from the reserve that is still pending has already claimed its money.
+    pi = payment_instructions
+    claimed = conn.execute(
+        select(pi.c.household_id, pi.c.obligation_id, func.sum(pi.c.amount_cents))
+        .where(
+            pi.c.household_id.in_(ids),
+            pi.c.status == "pending",
+            pi.c.source_account.like("Assets:Household:%:Reserve:%"),
+        )
+        .group_by(pi.c.household_id, pi.c.obligation_id)
+    )
+    for hid, obligation_id, total in claimed:
+        result[hid][obligation_id] = result[hid].get(obligation_id, 0) - int(total)
     return result

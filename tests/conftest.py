@@ -53,6 +53,7 @@ def engine(database_url: str) -> Iterator[Engine]:
     yield eng
     eng.dispose()
 
+
 # Time belongs in benchmarks, not in tests: no per-example deadline, so a
 # loaded CI machine cannot fail a property test on speed alone.
 from hypothesis import settings as hypothesis_settings  # noqa: E402

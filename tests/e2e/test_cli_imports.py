@@ -227,7 +227,7 @@ def test_households_list_and_show_never_show_a_bsn(home: Path) -> None:
     listing = invoke(home, "households", "list", "--json", env=env)
     assert listing.exit_code == 0
     items = json.loads(listing.output)
-    assert [h["household_id"] for h in items] == ["A", "B", "C", "D", "E"]
+    assert [h["household_id"] for h in items] == ["A", "B", "C", "D", "E", "F"]
     assert {"household_id", "name", "period_start", "period_end", "coach", "signals"} <= set(
         items[0]
     )

@@ -52,7 +52,7 @@ def test_missed_nights_are_caught_up_once(home: Home) -> None:
     home.drop(date(2026, 3, 1))
     first = home.json("run", "nightly", "--date", "2026-03-30")
     assert first["counts"]["files_imported"] == 2
-    assert first["counts"]["payments"] == 11  # February 5, March 5 + E's nabetaling
+    assert first["counts"]["payments"] == 13  # February 6, March 6 + E's nabetaling
     again = home.json("run", "nightly", "--date", "2026-03-31")
     assert again["counts"].get("payments", 0) == 0 and again["counts"].get("batches", 0) == 0
     assert sorted(p.name for p in (home.root / "archive").iterdir()) == [
@@ -98,9 +98,16 @@ def test_approval_writes_the_file_once_and_monthly_writes_overviews(home: Home) 
     assert {r["status"] for r in statement["paid"]} == {"released"}  # type: ignore[index]
     assert all(r["end_to_end_id"].startswith("OZ-") for r in statement["paid"])  # type: ignore[index]
     monthly = home.json("run", "monthly", "--month", "2026-03", "--coach", "Coach Bakker")
-    assert monthly["counts"]["overview_html"] == 5
+    assert monthly["counts"]["overview_html"] == 6
     overviews = sorted(p.name for p in (home.root / "overviews" / "2026-03").glob("*.html"))
-    assert overviews == ["A.nl.html", "B.en.html", "C.nl.html", "D.nl.html", "E.en.html"]
+    assert overviews == [
+        "A.nl.html",
+        "B.en.html",
+        "C.nl.html",
+        "D.nl.html",
+        "E.en.html",
+        "F.nl.html",
+    ]
     reports = sorted(p.name for p in (home.root / "reports").iterdir())
     assert "caseload-2026-03.xlsx" in reports and "caseload-2026-03-coach-bakker.xlsx" in reports
     runs = home.json("runs", "list")

@@ -158,3 +158,29 @@ def test_every_file_of_a_split_batch_is_valid_and_adds_up(
     assert seen == expected
     kinds = {kind for _, kind, _ in seen.values()}
     assert kinds == {"betalingskenmerk", "rf", "free"}
+
+
+def test_quarterly_reserve_is_paid_out_of_the_reserve(engine: Engine, tmp_path: Path) -> None:
+    """F's water: 22,00 reserved in February, March and April, the whole 66,00
+    paid from the reserve in April; after release the reserve is empty."""
+    from ledger.accounts import reserve
+    from ledger.store import balances
+
+    settings = load_settings()
+    load_registers(engine, tmp_path)
+    for number, month in enumerate((date(2026, 2, 1), date(2026, 3, 1), date(2026, 4, 1)), 1):
+        run_months(engine, tmp_path, (month,), settings)
+        with engine.begin() as conn:
+            gather_batches(conn, month.replace(day=26), settings, None, NOW)
+            held_before = balances(conn, ["F"])[reserve("F", "F3")]
+            release_batch(conn, number, "M. de Vries", NOW, settings)
+            assert check_all(conn) == []
+        assert held_before == 2200 * number
+    with engine.connect() as conn:
+        assert balances(conn, ["F"])[reserve("F", "F3")] == 0
+        water = conn.execute(
+            select(
+                payment_instructions.c.amount_cents, payment_instructions.c.source_account
+            ).where(payment_instructions.c.obligation_id == "F3")
+        ).all()
+    assert water == [(6600, reserve("F", "F3"))]
