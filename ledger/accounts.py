@@ -14,12 +14,14 @@ Liabilities:Household:<H>:Payable:<payee>  owed to a creditor, or to ``Client``
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 ROOTS = ("Assets", "Liabilities", "Equity", "Income", "Expenses")
 CLIENT = "Client"
 _COMPONENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
 
 
+@lru_cache(maxsize=1 << 16)
 def _component(text: str) -> str:
     if not _COMPONENT.match(text):
         raise ValueError(f"not usable in an account name: {text!r}")
@@ -30,6 +32,7 @@ PASS_THROUGH = "PassThrough"
 LEEFGELD = "leefgeld"
 
 
+@lru_cache(maxsize=1 << 16)
 def owner(household_id: str | None) -> str:
     """The owner part of an account: a household, or pass-through money."""
     if household_id is None:

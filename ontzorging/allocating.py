@@ -19,7 +19,7 @@ from ledger import accounts
 from ledger.entries import Entry, transfer
 from ledger.schema import ledger_entries
 from ledger.store import insert_entries
-from ontzorging.allocation import Allocation, Money, Policy, allocate, dues_for
+from ontzorging.allocation import Allocation, Line, Money, Policy, allocate, dues_for
 from ontzorging.dbutil import insert_ignoring_duplicates, insert_rows, next_id
 from ontzorging.facts import (
     CreditorFacts,
@@ -211,71 +211,27 @@ def _book(
     moves = [(accounts.held(hid), accounts.income(hid, p["kind"]), p["amount_cents"]) for p in pool]
     by_id = {o.obligation.obligation_id: o for o in obligations}
     for line in result.lines:
-        page.lines.append(
-            {
-                "allocation_id": allocation_id,
-                "household_id": hid,
-                "period": month,
-                "obligation_id": line.obligation_id,
-                "kind": line.kind,
-                "creditor_id": line.creditor_id,
-                "purpose": line.purpose,
-                "amount_cents": line.amount_cents,
-                "shortfall_cents": line.shortfall_cents,
-            }
-        )
+        page.lines.append(_line_row(allocation_id, hid, month, line))
         if line.purpose == "reserve":
-            moves.append(
-                (accounts.reserve(hid, line.obligation_id), accounts.held(hid), line.amount_cents)
-            )
+            reserve = accounts.reserve(hid, line.obligation_id)
+            moves.append((reserve, accounts.held(hid), line.amount_cents))
         else:
-            moves.append(
-                (
-                    accounts.expense(hid, line.kind),
-                    accounts.payable(hid, line.creditor_id),
-                    line.amount_cents,
-                )
-            )
+            payable = accounts.payable(hid, line.creditor_id)
+            moves.append((accounts.expense(hid, line.kind), payable, line.amount_cents))
         if line.shortfall_cents:
-            page.signals.append(
-                signal_row(
-                    hid,
-                    "shortfall",
-                    f"{line.obligation_id}/{format_month(month)}",
-                    as_of,
-                    f"{line.kind} {format_month(month)}: {line.shortfall_cents} cents not paid",
-                )
-            )
+            page.signals.append(_shortfall_signal(hid, month, line, as_of))
         if line.amount_cents and line.purpose != "reserve":
-            obligation = by_id[line.obligation_id]
-            creditor = creditor_facts[line.creditor_id]
-            source = (
-                accounts.reserve(hid, line.obligation_id)
-                if line.purpose == "pay_reserve"
-                else accounts.held(hid)
-            )
             page.instructions.append(
-                _instruction(
+                _creditor_instruction(
                     ids.take("instruction"),
-                    f"{line.purpose}:{line.obligation_id}:{format_month(month)}:{allocation_id}",
-                    hid,
                     allocation_id,
-                    month,
-                    line.kind,
-                    creditor.name,
-                    creditor.iban,
-                    creditor.bic,
-                    line.amount_cents,
-                    value_date,
-                    source,
                     entry_id,
-                    creditor_id=creditor.creditor_id,
-                    obligation_id=line.obligation_id,
-                    reference=obligation.reference,
-                    reference_kind=obligation.reference_kind,
-                    remittance=creditor_remittance(
-                        obligation.reference, line.kind, month, household.name
-                    ),
+                    household,
+                    month,
+                    line,
+                    by_id[line.obligation_id],
+                    creditor_facts[line.creditor_id],
+                    value_date,
                 )
             )
     leefgeld = accounts.expense(hid, accounts.LEEFGELD)
@@ -314,6 +270,71 @@ def _book(
                 moves,
             ),
         )
+    )
+
+
+def _line_row(allocation_id: int, hid: str, month: date, line: Line) -> dict[str, Any]:
+    return {
+        "allocation_id": allocation_id,
+        "household_id": hid,
+        "period": month,
+        "obligation_id": line.obligation_id,
+        "kind": line.kind,
+        "creditor_id": line.creditor_id,
+        "purpose": line.purpose,
+        "amount_cents": line.amount_cents,
+        "shortfall_cents": line.shortfall_cents,
+    }
+
+
+def _shortfall_signal(hid: str, month: date, line: Line, as_of: date) -> dict[str, Any]:
+    period = format_month(month)
+    return signal_row(
+        hid,
+        "shortfall",
+        f"{line.obligation_id}/{period}",
+        as_of,
+        f"{line.kind} {period}: {line.shortfall_cents} cents not paid",
+    )
+
+
+def _creditor_instruction(
+    instruction_id: int,
+    allocation_id: int,
+    entry_id: int,
+    household: HouseholdFacts,
+    month: date,
+    line: Line,
+    obligation: ObligationFacts,
+    creditor: CreditorFacts,
+    value_date: date,
+) -> dict[str, Any]:
+    """A creditor payment: from the held money, or from the reserve of a quarterly cost."""
+    hid = household.household_id
+    source = (
+        accounts.reserve(hid, line.obligation_id)
+        if line.purpose == "pay_reserve"
+        else accounts.held(hid)
+    )
+    return _instruction(
+        instruction_id,
+        f"{line.purpose}:{line.obligation_id}:{format_month(month)}:{allocation_id}",
+        hid,
+        allocation_id,
+        month,
+        line.kind,
+        creditor.name,
+        creditor.iban,
+        creditor.bic,
+        line.amount_cents,
+        value_date,
+        source,
+        entry_id,
+        creditor_id=creditor.creditor_id,
+        obligation_id=line.obligation_id,
+        reference=obligation.reference,
+        reference_kind=obligation.reference_kind,
+        remittance=creditor_remittance(obligation.reference, line.kind, month, household.name),
     )
 
 
