@@ -26,9 +26,10 @@ from ontzorging.facts import (
     HouseholdFacts,
     MonthHistory,
     ObligationFacts,
+    household_facts_of,
+    household_pages,
     load_creditors,
     load_history,
-    load_households,
     load_obligations,
     load_reserve_balances,
 )
@@ -39,7 +40,6 @@ from ontzorging.schema import (
     allocation_lines,
     allocations,
     benefit_payments,
-    households,
     payment_instructions,
     signals,
 )
@@ -86,23 +86,10 @@ def allocate_due(
         next_id(conn, payment_instructions),
     )
     creditor_facts = load_creditors(conn)
-    after = ""
-    while True:
-        # Keyset pages over the register (primary key): linear in households.
-        page_ids = list(
-            conn.execute(
-                select(households.c.household_id)
-                .where(households.c.household_id > after)
-                .order_by(households.c.household_id)
-                .limit(PAGE_HOUSEHOLDS)
-            ).scalars()
-        )
-        if not page_ids:
-            break
+    for rows in household_pages(conn, PAGE_HOUSEHOLDS):
         page = _Page()
-        _allocate_households(conn, page_ids, as_of, settings, creditor_facts, ids, page, counts)
+        _allocate_households(conn, rows, as_of, settings, creditor_facts, ids, page, counts)
         _write(conn, page, run_id, now, counts)
-        after = page_ids[-1]
     _allocate_unregistered(conn, as_of, settings, run_id, now, ids, counts)
     return counts
 
@@ -118,7 +105,7 @@ def _pending(as_of: date) -> Any:
 
 def _allocate_households(
     conn: Connection,
-    page_ids: Sequence[str],
+    rows: Sequence[Any],
     as_of: date,
     settings: Settings,
     creditor_facts: dict[str, CreditorFacts],
@@ -129,7 +116,10 @@ def _allocate_households(
     payments = (
         conn.execute(
             select(benefit_payments)
-            .where(_pending(as_of), benefit_payments.c.household_id.in_(page_ids))
+            .where(
+                _pending(as_of),
+                benefit_payments.c.household_id.in_([r["household_id"] for r in rows]),
+            )
             .order_by(
                 benefit_payments.c.household_id,
                 benefit_payments.c.period,
@@ -146,7 +136,9 @@ def _allocate_households(
     if not pools:
         return
     page_ids = sorted({hid for hid, _ in pools})
-    household_facts = load_households(conn, page_ids)
+    household_facts = {
+        r["household_id"]: household_facts_of(r) for r in rows if r["household_id"] in page_ids
+    }
     obligation_facts = load_obligations(conn, page_ids)
     history = load_history(conn, page_ids, [month for _, month in pools])
     reserves = load_reserve_balances(conn, page_ids)

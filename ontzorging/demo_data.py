@@ -56,7 +56,11 @@ F4;F;zorgverzekering;ZORG;142,40;monthly;Polis F-4;2026-02-01;;56a
 # Monthly bijstand excluding vakantietoeslag (DOMAIN.md's table).
 MONTHLY_CENTS = {"A": 133423, "B": 190603, "C": 133423, "D": 95302, "E": 133423, "F": 133423}
 BSN = {
-    "A": "100000009", "B": "100000010", "C": "100000034", "D": "100000046", "E": "100000058",
+    "A": "100000009",
+    "B": "100000010",
+    "C": "100000034",
+    "D": "100000046",
+    "E": "100000058",
     "F": "100000095",
 }
 MONTHS = tuple(date(2026, m, 1) for m in range(2, 9))

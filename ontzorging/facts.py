@@ -4,7 +4,7 @@ needs, a page of households at a time."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -50,18 +50,40 @@ class ObligationFacts:
     reference_kind: str
 
 
+def household_pages(conn: Connection, size: int) -> Iterator[list[Any]]:
+    """The register a page at a time (keyset on the primary key: linear in
+    households, memory bounded by the page)."""
+    after = ""
+    while True:
+        rows = (
+            conn.execute(
+                select(households)
+                .where(households.c.household_id > after)
+                .order_by(households.c.household_id)
+                .limit(size)
+            )
+            .mappings()
+            .all()
+        )
+        if not rows:
+            return
+        yield list(rows)
+        after = rows[-1]["household_id"]
+
+
 def period_of(row: Any) -> Period:
     return Period.for_household(row["bijstand_start"], row["bijstand_end"], row["ended_on"])
 
 
-def load_households(conn: Connection, ids: Sequence[str]) -> dict[str, HouseholdFacts]:
-    rows = conn.execute(select(households).where(households.c.household_id.in_(ids))).mappings()
-    return {
-        r["household_id"]: HouseholdFacts(
-            r["household_id"], r["name"], r["iban"], r["language"], r["coach"], period_of(r)
-        )
-        for r in rows
-    }
+def household_facts_of(row: Any) -> HouseholdFacts:
+    return HouseholdFacts(
+        row["household_id"],
+        row["name"],
+        row["iban"],
+        row["language"],
+        row["coach"],
+        period_of(row),
+    )
 
 
 def load_obligations(conn: Connection, ids: Sequence[str]) -> dict[str, list[ObligationFacts]]:

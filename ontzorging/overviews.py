@@ -43,6 +43,7 @@ from ontzorging.facts import (
     CreditorFacts,
     HouseholdFacts,
     ObligationFacts,
+    household_pages,
     load_creditors,
     load_obligations,
     period_of,
@@ -378,21 +379,8 @@ class _PageFacts:
 
 def _pages(conn: Connection, month: date) -> Iterator[list[HouseholdFacts]]:
     """The households to write an overview for, a page at a time, by id."""
-    after = ""
     pi = payment_instructions
-    while True:
-        rows = (
-            conn.execute(
-                select(households)
-                .where(households.c.household_id > after)
-                .order_by(households.c.household_id)
-                .limit(PAGE_HOUSEHOLDS)
-            )
-            .mappings()
-            .all()
-        )
-        if not rows:
-            return
+    for rows in household_pages(conn, PAGE_HOUSEHOLDS):
         ids = [r["household_id"] for r in rows]
         paying = set(
             conn.execute(
@@ -414,7 +402,6 @@ def _pages(conn: Connection, month: date) -> Iterator[list[HouseholdFacts]]:
                 )
         if page:
             yield page
-        after = ids[-1]
 
 
 def _load_page(conn: Connection, ids: Sequence[str], month: date) -> _PageFacts:

@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from ontzorging.dbutil import insert_ignoring_duplicates
-from ontzorging.facts import period_of
+from ontzorging.facts import household_pages, period_of
 from ontzorging.periods import Period
-from ontzorging.schema import households, signals
+from ontzorging.schema import signals
 
 HANDOVER_NOTICE_DAYS = 42  # six weeks: time to arrange own payments per creditor
 PAGE_ROWS = 5_000
@@ -37,23 +37,11 @@ def period_signals(household_id: str, period: Period, as_of: date) -> list[dict[
 
 
 def raise_period_signals(conn: Connection, as_of: date) -> int:
-    raised, after = 0, ""
-    while True:
-        rows = (
-            conn.execute(
-                select(households)
-                .where(households.c.household_id > after)
-                .order_by(households.c.household_id)
-                .limit(PAGE_ROWS)
-            )
-            .mappings()
-            .all()
-        )
-        if not rows:
-            return raised
+    raised = 0
+    for rows in household_pages(conn, PAGE_ROWS):
         new = [s for r in rows for s in period_signals(r["household_id"], period_of(r), as_of)]
         raised += insert_ignoring_duplicates(conn, signals, new)
-        after = rows[-1]["household_id"]
+    return raised
 
 
 def signal_row(hid: str | None, kind: str, subject: str, on: date, detail: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ Rules checked by :func:`check_epc_rules` (each problem names its line and elemen
 * identifiers (MsgId, PmtInfId, InstrId, EndToEndId, CdtrRefInf/Ref): no leading or
   trailing ``/``, no ``//``; EndToEndId unique in the file;
 * NbOfTxs and CtrlSum present and exact at group and payment-information level;
-* amounts: ``Ccy="EUR"``, at most two decimals, 0.01 .. 999999999.99;
+* amounts: ``Ccy="EUR"``, at most two decimals, 0.01 .. 999,999,999.99;
 * PmtMtd TRF, SvcLvl SEPA and ChrgBr SLEV where present; ReqdExctnDt present
   (as ``Dt`` in .09);
 * accounts: only IBAN, with valid check digits; creditor name and account present;
@@ -293,7 +293,7 @@ class _Checker:
         if cents is None:
             self.add(amount, "amount needs digits with at most two decimals")
         elif not 1 <= cents <= AMOUNT_MAX_CENTS:
-            self.add(amount, "amount outside 0.01..999999999.99")
+            self.add(amount, "amount outside 0.01..999,999,999.99")
         elif self.tallies:
             self.tallies[-1].cents += cents
 
