@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, String, cast, func, literal, select
 
 from ledger.entries import transfer
 from ledger.schema import ledger_entries
@@ -37,6 +37,7 @@ from payments.pain001 import Debtor, PaymentFile, Transfer, render_pain001
 from payments.references import Reference
 
 ID_PREFIX = "OZ"  # our ids in the bank's files: MsgId, PmtInfId, EndToEndId
+UPDATE_CHUNK = 900  # ids per UPDATE ... WHERE id IN (...), below every parameter limit
 SYSTEM_ACTOR = "ontzorging"
 
 
@@ -70,11 +71,16 @@ def gather_batches(
                 run_id=run_id,
             )
         ).inserted_primary_key[0]  # type: ignore[index]
-        for row in items:
+        item_ids = [row.id for row in items]
+        for start in range(0, len(item_ids), UPDATE_CHUNK):
+            # EndToEndId = OZ-<instruction id>: unique, stable, stored before any file.
             conn.execute(
                 pi.update()
-                .where(pi.c.id == row.id, pi.c.batch_id.is_(None))
-                .values(batch_id=batch_id, end_to_end_id=f"{ID_PREFIX}-{row.id}")
+                .where(pi.c.id.in_(item_ids[start : start + UPDATE_CHUNK]), pi.c.batch_id.is_(None))
+                .values(
+                    batch_id=batch_id,
+                    end_to_end_id=literal(f"{ID_PREFIX}-") + cast(pi.c.id, String),
+                )
             )
         audit.record(
             conn,
@@ -288,8 +294,9 @@ def _set_status(
     conn: Connection, ids: list[int], status: str, actor: str, now: datetime, reason: str
 ) -> None:
     pi = payment_instructions
-    for start in range(0, len(ids), 900):
-        conn.execute(pi.update().where(pi.c.id.in_(ids[start : start + 900])).values(status=status))
+    for start in range(0, len(ids), UPDATE_CHUNK):
+        chunk = ids[start : start + UPDATE_CHUNK]
+        conn.execute(pi.update().where(pi.c.id.in_(chunk)).values(status=status))
     insert_rows(
         conn,
         instruction_events,
