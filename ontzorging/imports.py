@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Table, select
 from ontzorging import audit
 from ontzorging.parsing.problems import FileRejected, Problem
 from ontzorging.parsing.registers import (
+    BijstandRow,
     HouseholdRow,
     check_references,
     parse_file,
@@ -171,17 +172,10 @@ def _parse_payout_file(conn: Connection, path: Path) -> tuple[list[Any], list[Pr
 
 
 @dataclass(frozen=True)
-class PayoutRow:
-    """A transfer of a payout file, shaped like a bijstand row."""
+class PayoutRow(BijstandRow):
+    """A transfer of a payout file: a bijstand row (without BSN) that was
+    matched to a household by its IBAN when read."""
 
-    line: int
-    payment_id: str
-    bsn: str
-    period: date
-    kind: str
-    amount_cents: int
-    payout_date: date
-    iban: str
     household_id: str | None
     payee_name: str
 

@@ -5,6 +5,7 @@ and dropped here)."""
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
+from ontzorging import pdf as pdf_output
 from ontzorging.db import make_engine, upgrade_to_head
 
 POSTGRES_URL = os.environ.get("ONTZORGING_TEST_POSTGRES_URL", "")
@@ -60,3 +62,14 @@ from hypothesis import settings as hypothesis_settings  # noqa: E402
 
 hypothesis_settings.register_profile("ontzorging", deadline=None)
 hypothesis_settings.load_profile("ontzorging")
+
+
+@pytest.fixture
+def chromium() -> Iterator[Path]:
+    """Headless Chromium for the PDF tests; they skip without it or pdftotext."""
+    found = pdf_output.find_chromium()
+    if found is None:
+        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext is not installed (Debian: apt-get install poppler-utils)")
+    yield found

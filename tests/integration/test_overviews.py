@@ -7,10 +7,8 @@ with ``statement()``, the source of ``ontzorging statement --json``."""
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -597,16 +595,6 @@ def test_pdfs_are_made_automatically_and_a_failure_is_reported(
     assert (month_dir / "A.nl.pdf").read_bytes().startswith(b"%PDF-1.4 file://")
     assert not list(month_dir.glob(".*"))
     assert counts.as_counts()["overview_pdf_failed"] == 1
-
-
-@pytest.fixture
-def chromium() -> Iterator[Path]:
-    found = pdf_output.find_chromium()
-    if found is None:
-        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext is not installed (Debian: apt-get install poppler-utils)")
-    yield found
 
 
 def test_the_pdf_holds_the_figures(

@@ -6,10 +6,8 @@ replaced, and no browser outlives the call."""
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +22,6 @@ PAGE = """<!doctype html>
 """
 # Never finishes loading: the renderer is busy forever.
 HANGING = "<script>for (;;) {}</script>"
-
-
-@pytest.fixture
-def chromium() -> Iterator[Path]:
-    found = pdf_output.find_chromium()
-    if found is None:
-        pytest.skip("Chromium is not installed (Debian: apt-get install chromium)")
-    if shutil.which("pdftotext") is None:
-        pytest.skip("pdftotext is not installed (Debian: apt-get install poppler-utils)")
-    yield found
 
 
 def write_page(directory: Path, name: str, extra: str = "") -> Path:
