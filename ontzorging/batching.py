@@ -365,19 +365,29 @@ def _local(moment: datetime, settings: Settings) -> datetime:
 
 
 def write_missing_files(conn: Connection, outbox: Path, settings: Settings) -> list[Path]:
-    """Write every recorded file that is not on disk yet (or after a crash),
-    and record its SHA-256. Rendering is deterministic, so a rewrite is
-    byte-identical."""
+    """Write every released file whose writing was never confirmed (its
+    SHA-256 is not recorded: not written yet, or a crash came between the
+    write and the record), and record its SHA-256. Rendering is
+    deterministic, so a rewrite is byte-identical.
+
+    A file with a recorded SHA-256 is never written again, even when it is
+    no longer in the outbox: finance moves files out once the bank has them,
+    and writing one back could have it paid twice."""
     outbox.mkdir(parents=True, exist_ok=True)
     written = []
-    for row in conn.execute(select(payment_files).order_by(payment_files.c.id)).mappings().all():
+    unconfirmed = (
+        conn.execute(
+            select(payment_files)
+            .where(payment_files.c.sha256.is_(None))
+            .order_by(payment_files.c.id)
+        )
+        .mappings()
+        .all()
+    )
+    for row in unconfirmed:
         path = outbox / row["file_name"]
-        if path.exists() and row["sha256"]:
-            continue
         digest = write_atomically(path, render_file(conn, row, settings))
         checkpoint("file_written")
-        if row["sha256"] and row["sha256"] != digest:
-            raise RuntimeError(f"{path.name}: rendered again but differs from the recorded file")
         conn.execute(
             payment_files.update().where(payment_files.c.id == row["id"]).values(sha256=digest)
         )

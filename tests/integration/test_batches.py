@@ -19,7 +19,7 @@ from ontzorging.batching import (
     write_missing_files,
 )
 from ontzorging.checks import check_all
-from ontzorging.schema import payment_instructions
+from ontzorging.schema import payment_files, payment_instructions
 from ontzorging.settings import load_settings
 from payments.validate import validate_xsd
 from tests.conftest import NOW
@@ -80,7 +80,10 @@ def test_approving_twice_or_rerendering_gives_no_second_file(
         release_batch(conn, 1, "M. de Vries", NOW, settings)
         first = write_missing_files(conn, outbox, settings)[0]
     content = first.read_bytes()
-    first.unlink()  # a crash after the commit, before the file was written
+    # A crash after the commit, before the file was written: no file, no SHA-256.
+    first.unlink()
+    with batched.begin() as conn:
+        conn.execute(payment_files.update().values(sha256=None))
     with batched.begin() as conn:
         assert release_batch(conn, 1, "someone else", NOW, settings) is False
         again = write_missing_files(conn, outbox, settings)
@@ -184,3 +187,15 @@ def test_quarterly_reserve_is_paid_out_of_the_reserve(engine: Engine, tmp_path: 
             ).where(payment_instructions.c.obligation_id == "F3")
         ).all()
     assert water == [(6600, reserve("F", "F3"))]
+
+
+def test_a_file_finance_moved_away_is_never_written_again(batched: Engine, tmp_path: Path) -> None:
+    settings = load_settings()
+    outbox = tmp_path / "outbox"
+    with batched.begin() as conn:
+        release_batch(conn, 1, "M. de Vries", NOW, settings)
+        first = write_missing_files(conn, outbox, settings)[0]
+    first.rename(tmp_path / first.name)  # imported into the bank and archived
+    with batched.begin() as conn:
+        assert write_missing_files(conn, outbox, settings) == []
+    assert list(outbox.iterdir()) == []
