@@ -55,23 +55,32 @@ def insert_entries(
         for entry_id, e in entries
     ]
     posting_rows = [
-        {
-            "entry_id": entry_id,
-            "household_id": e.household_id,
-            "account": p.account,
-            "amount_cents": p.amount_cents,
-        }
+        (entry_id, e.household_id, p.account, p.amount_cents)
         for entry_id, e in entries
         for p in e.postings
     ]
     bulk_insert(conn, ledger_entries, entry_rows)
-    bulk_insert(conn, ledger_postings, posting_rows)
+    insert_tuples(conn, ledger_postings, POSTING_COLUMNS, posting_rows)
     return len(entry_rows) + len(posting_rows)
 
 
+POSTING_COLUMNS = ("entry_id", "household_id", "account", "amount_cents")
+
+
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert rows (all with the same keys) in bulk: ``COPY`` on PostgreSQL,
-    the driver's ``executemany`` elsewhere.
+    """Insert rows (all with the same keys) in bulk; see :func:`insert_tuples`."""
+    if not rows:
+        return 0
+    columns = tuple(rows[0])
+    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
+    return insert_tuples(conn, table, columns, [values(row) for row in rows])
+
+
+def insert_tuples(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> int:
+    """Insert rows given as tuples of ``columns`` in bulk: ``COPY`` on
+    PostgreSQL, the driver's ``executemany`` elsewhere.
 
     Values go through each column type's bind processor, as SQLAlchemy would
     do, but without building a compiled parameter set per row: that overhead
@@ -79,7 +88,6 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     """
     if not rows:
         return 0
-    columns = list(rows[0])
     if conn.dialect.name == "postgresql":
         return _copy_rows(conn, table, columns, rows)
     dialect = conn.dialect
@@ -90,18 +98,17 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
         f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
         f"VALUES ({', '.join([marker] * len(columns))})"
     )
-    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     # Values that need converting (dates, times, booleans) repeat across rows:
     # convert each distinct value once.
     converted = [(i, _memoised(p)) for i, p in enumerate(processors) if p is not None]
     for start in range(0, len(rows), INSERT_CHUNK_ROWS):
         chunk = rows[start : start + INSERT_CHUNK_ROWS]
         if not converted:
-            params: list[Any] = [values(row) for row in chunk]
+            params: Sequence[Any] = chunk
         else:
             params = []
             for row in chunk:
-                items = list(values(row))
+                items = list(row)
                 for i, process in converted:
                     if items[i] is not None:
                         items[i] = process(items[i])
@@ -111,17 +118,16 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
 
 
 def _copy_rows(
-    conn: Connection, table: Table, columns: list[str], rows: Sequence[dict[str, Any]]
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
 ) -> int:
     """PostgreSQL: COPY in the connection's transaction; psycopg adapts the values."""
     quote = conn.dialect.identifier_preparer.quote
     sql = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-    values = itemgetter(*columns) if len(columns) > 1 else lambda row: (row[columns[0]],)
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         with cursor.copy(sql) as copy:
             for row in rows:
-                copy.write_row(values(row))
+                copy.write_row(row)
     finally:
         cursor.close()
     return len(rows)

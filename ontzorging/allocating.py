@@ -8,7 +8,7 @@ rows are written in bulk."""
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -24,6 +24,7 @@ from ontzorging.dbutil import insert_ignoring_duplicates, insert_rows, next_id
 from ontzorging.facts import (
     CreditorFacts,
     HouseholdFacts,
+    HouseholdRange,
     MonthHistory,
     ObligationFacts,
     household_facts_of,
@@ -33,6 +34,7 @@ from ontzorging.facts import (
     load_obligations,
     load_reserve_balances,
 )
+from ontzorging.overlap import write_pages
 from ontzorging.periods import format_month
 from ontzorging.remittance import client_remittance, creditor_remittance
 from ontzorging.schema import (
@@ -65,7 +67,7 @@ class _Ids:
 
 @dataclass
 class _Page:
-    """Rows of one page, written together."""
+    """Rows of one page, written together, and what computing them counted."""
 
     entries: list[tuple[int, Entry]] = field(default_factory=list)
     allocations: list[dict[str, Any]] = field(default_factory=list)
@@ -73,6 +75,20 @@ class _Page:
     lines: list[dict[str, Any]] = field(default_factory=list)
     instructions: list[dict[str, Any]] = field(default_factory=list)
     signals: list[dict[str, Any]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class _PageFacts:
+    """What the database knows about the households of one page that have
+    payments due: the payments by household and month, and the facts the
+    policy needs."""
+
+    pools: dict[tuple[str, date], list[Any]]
+    households: dict[str, HouseholdFacts]
+    obligations: dict[str, list[ObligationFacts]]
+    history: dict[tuple[str, date], MonthHistory]
+    reserves: dict[str, dict[str, int]]
 
 
 def allocate_due(
@@ -86,10 +102,18 @@ def allocate_due(
         next_id(conn, payment_instructions),
     )
     creditor_facts = load_creditors(conn)
-    for rows in household_pages(conn, PAGE_HOUSEHOLDS):
+
+    def compute(facts: _PageFacts) -> _Page:
         page = _Page()
-        _allocate_households(conn, rows, as_of, settings, creditor_facts, ids, page, counts)
-        _write(conn, page, run_id, now, counts)
+        _allocate_households(facts, as_of, settings, creditor_facts, ids, page)
+        return page
+
+    write_pages(
+        _pages_due(conn, as_of),
+        compute,
+        lambda page: _write(conn, page, run_id, now, counts),
+        overlap=conn.dialect.name == "postgresql",
+    )
     _allocate_unregistered(conn, as_of, settings, run_id, now, ids, counts)
     return counts
 
@@ -103,64 +127,68 @@ def _pending(as_of: date) -> Any:
     )
 
 
+def _pages_due(conn: Connection, as_of: date) -> Iterator[_PageFacts]:
+    """The pages of the register with payments due, and their facts."""
+    for rows in household_pages(conn, PAGE_HOUSEHOLDS):
+        page_range = HouseholdRange(rows[0]["household_id"], rows[-1]["household_id"])
+        payments = (
+            conn.execute(
+                select(benefit_payments)
+                .where(_pending(as_of), page_range.contains(benefit_payments.c.household_id))
+                .order_by(
+                    benefit_payments.c.household_id,
+                    benefit_payments.c.period,
+                    benefit_payments.c.payout_date,
+                    benefit_payments.c.payment_id,
+                )
+            )
+            .mappings()
+            .all()
+        )
+        pools: dict[tuple[str, date], list[Any]] = defaultdict(list)
+        for p in payments:
+            pools[(p["household_id"], p["period"])].append(p)
+        if not pools:
+            continue
+        due = {hid for hid, _ in pools}
+        yield _PageFacts(
+            pools,
+            {r["household_id"]: household_facts_of(r) for r in rows if r["household_id"] in due},
+            load_obligations(conn, page_range),
+            load_history(conn, page_range, [month for _, month in pools]),
+            load_reserve_balances(conn, page_range),
+        )
+
+
 def _allocate_households(
-    conn: Connection,
-    rows: Sequence[Any],
+    facts: _PageFacts,
     as_of: date,
     settings: Settings,
     creditor_facts: dict[str, CreditorFacts],
     ids: _Ids,
     page: _Page,
-    counts: Counter[str],
 ) -> None:
-    payments = (
-        conn.execute(
-            select(benefit_payments)
-            .where(
-                _pending(as_of),
-                benefit_payments.c.household_id.in_([r["household_id"] for r in rows]),
-            )
-            .order_by(
-                benefit_payments.c.household_id,
-                benefit_payments.c.period,
-                benefit_payments.c.payout_date,
-                benefit_payments.c.payment_id,
-            )
-        )
-        .mappings()
-        .all()
-    )
-    pools: dict[tuple[str, date], list[Any]] = defaultdict(list)
-    for p in payments:
-        pools[(p["household_id"], p["period"])].append(p)
-    if not pools:
-        return
-    page_ids = sorted({hid for hid, _ in pools})
-    household_facts = {
-        r["household_id"]: household_facts_of(r) for r in rows if r["household_id"] in page_ids
-    }
-    obligation_facts = load_obligations(conn, page_ids)
-    history = load_history(conn, page_ids, [month for _, month in pools])
-    reserves = load_reserve_balances(conn, page_ids)
     policy = Policy(
         settings.allocation.priority,
         settings.allocation.leefgeld_floor_cents,
         settings.allocation.allow_partial,
     )
-    for (hid, month), pool in pools.items():
-        household = household_facts[hid]
-        obligations = obligation_facts.get(hid, [])
+    counts = page.counts
+    for (hid, month), pool in facts.pools.items():
+        household = facts.households[hid]
+        obligations = facts.obligations.get(hid, [])
+        reserves = facts.reserves[hid]
         dues = [d for o in obligations for d in dues_for(o.obligation, month, household.period)]
-        past = history.get((hid, month), MonthHistory())
+        past = facts.history.get((hid, month), MonthHistory())
         result = allocate(
             dues,
             [Money(p["payment_id"], p["kind"], p["amount_cents"]) for p in pool],
             past.taken,
             policy,
             prior_payout_cents=past.payout_from_withholdable_cents,
-            reserve_balance_cents=reserves[hid],
+            reserve_balance_cents=reserves,
         )
-        _track_reserves(reserves[hid], result)
+        _track_reserves(reserves, result)
         counts["payments"] += len(pool)
         counts["household_months"] += 1
         counts["passed_through"] += 0 if dues else 1
@@ -402,6 +430,7 @@ def _write(
     # Creation is recorded on the instruction itself (created_at, allocation);
     # instruction_events records each change of status after that.
     written += insert_rows(conn, payment_instructions, page.instructions)
+    counts.update(page.counts)
     counts["signals"] += insert_ignoring_duplicates(conn, signals, page.signals)
     counts["entries"] += len(page.entries)
     counts["instructions"] += len(page.instructions)

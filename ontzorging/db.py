@@ -20,7 +20,9 @@ class DatabaseNotReady(Exception):
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30})
+        # A connection is handed between threads (one at a time: see
+        # ontzorging.overlap), which sqlite3 refuses unless told it is safe.
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if url.startswith("postgresql://"):

@@ -42,6 +42,7 @@ from ontzorging.allocation import Obligation
 from ontzorging.facts import (
     CreditorFacts,
     HouseholdFacts,
+    HouseholdRange,
     ObligationFacts,
     household_pages,
     load_creditors,
@@ -405,7 +406,7 @@ def _pages(conn: Connection, month: date) -> Iterator[list[HouseholdFacts]]:
 
 
 def _load_page(conn: Connection, ids: Sequence[str], month: date) -> _PageFacts:
-    facts = _PageFacts(load_obligations(conn, ids))
+    facts = _PageFacts(load_obligations(conn, HouseholdRange.of(ids)))
     pi, al = payment_instructions, allocation_lines
     for row in conn.execute(
         select(
