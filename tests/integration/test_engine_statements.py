@@ -7,12 +7,13 @@ from __future__ import annotations
 import subprocess
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func, select
 
 from ledger.beancount_export import export_beancount
-from ontzorging import demo_data
+from ontzorging import allocating, demo_data
 from ontzorging.allocating import allocate_due
 from ontzorging.checks import check_all
 from ontzorging.schema import (
@@ -86,7 +87,11 @@ def scenario(engine: Engine, tmp_path: Path) -> Engine:
 
 
 def test_statements_match_hand_computed_figures(scenario: Engine) -> None:
-    with scenario.connect() as conn:
+    _assert_hand_computed_statements(scenario)
+
+
+def _assert_hand_computed_statements(engine: Engine) -> None:
+    with engine.connect() as conn:
         for hid, months in EXPECTED.items():
             for month, (income, paid, reserved, short, payout) in months.items():
                 s = statement(conn, hid, date(2026, month, 1))
@@ -100,6 +105,41 @@ def test_statements_match_hand_computed_figures(scenario: Engine) -> None:
                 total = sum(paid.values()) + reserved + payout
                 assert s["income_cents"] + from_reserve == total, where
         assert check_all(conn) == []
+
+
+def test_pages_of_one_household_give_the_same_statements(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Six pages instead of one: on PostgreSQL each page is written while the
+    next is computed, and the result must not depend on that."""
+    monkeypatch.setattr(allocating, "PAGE_HOUSEHOLDS", 1)
+    load_registers(engine, tmp_path)
+    run_months(engine, tmp_path)
+    _assert_hand_computed_statements(engine)
+
+
+def test_a_failed_page_write_leaves_nothing_of_the_run(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load_registers(engine, tmp_path)
+    import_text(engine, "bijstand", demo_data.bijstand_file(date(2026, 2, 1)), tmp_path)
+    monkeypatch.setattr(allocating, "PAGE_HOUSEHOLDS", 1)
+    real_write = allocating._write
+    writes: list[int] = []
+
+    def failing_write(*args: Any, **kwargs: Any) -> None:
+        writes.append(1)
+        if len(writes) == 3:
+            raise OSError("disk full")
+        real_write(*args, **kwargs)
+
+    monkeypatch.setattr(allocating, "_write", failing_write)
+    with pytest.raises(OSError, match="disk full"), engine.begin() as conn:
+        allocate_due(conn, date(2026, 2, 26), load_settings(), None, NOW)
+    assert _counts(engine) == (0, 0, 0, 0)
+    monkeypatch.setattr(allocating, "_write", real_write)
+    run_months(engine, tmp_path)
+    _assert_hand_computed_statements(engine)
 
 
 def test_statement_shape_of_the_contract(scenario: Engine) -> None:
