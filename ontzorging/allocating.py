@@ -130,7 +130,7 @@ def _pending(as_of: date) -> Any:
 def _pages_due(conn: Connection, as_of: date) -> Iterator[_PageFacts]:
     """The pages of the register with payments due, and their facts."""
     for rows in household_pages(conn, PAGE_HOUSEHOLDS):
-        page_range = HouseholdRange(rows[0]["household_id"], rows[-1]["household_id"])
+        page_range = HouseholdRange.of_page([r["household_id"] for r in rows])
         payments = (
             conn.execute(
                 select(benefit_payments)

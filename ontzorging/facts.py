@@ -4,7 +4,7 @@ needs, a page of households at a time."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -60,9 +60,10 @@ class HouseholdRange:
     last: str
 
     @classmethod
-    def of(cls, ids: Iterable[str]) -> HouseholdRange:
-        ordered = sorted(ids)
-        return cls(ordered[0], ordered[-1])
+    def of_page(cls, ids: Sequence[str]) -> HouseholdRange:
+        """The range of ids in the database's order, as :func:`household_pages`
+        gives them (the database's collation may not sort as Python does)."""
+        return cls(ids[0], ids[-1])
 
     def contains(self, column: ColumnElement[Any]) -> ColumnElement[bool]:
         return column.between(self.first, self.last)

@@ -406,7 +406,7 @@ def _pages(conn: Connection, month: date) -> Iterator[list[HouseholdFacts]]:
 
 
 def _load_page(conn: Connection, ids: Sequence[str], month: date) -> _PageFacts:
-    facts = _PageFacts(load_obligations(conn, HouseholdRange.of(ids)))
+    facts = _PageFacts(load_obligations(conn, HouseholdRange.of_page(ids)))
     pi, al = payment_instructions, allocation_lines
     for row in conn.execute(
         select(
