@@ -237,7 +237,7 @@ def same_rows_floor_seconds(engine, households_count: int) -> tuple[float, int]:
                     cursor.executemany(sql, params)
                     elapsed += time.perf_counter() - start
                     total += len(params)
-                print(f"  floor {table.name}: {elapsed - before:.2f}s")
+                print(f"  same-rows floor, {table.name}: {elapsed - before:.2f}s")
             start = time.perf_counter()
             raw.commit()  # type: ignore[union-attr]
             elapsed += time.perf_counter() - start
