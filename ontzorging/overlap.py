@@ -13,7 +13,7 @@ Overlap pays only where the database works outside this process. Python's
 sqlite3 holds the interpreter lock while it binds each row and lets go of it
 only for SQLite's own step, so a writer thread and a computing thread mostly
 wait for each other: 100,000 households took 21 s overlapped against 18 s in
-turn on SQLite, and 36 s against 62 s on PostgreSQL.
+turn on SQLite, and 36-40 s against 62 s on PostgreSQL.
 """
 
 from __future__ import annotations
