@@ -7,8 +7,12 @@ server and drops it afterwards.
 
 Generates N households (4 monthly fixed costs each, one levensonderhoud
 payment, every tenth household short of money), then times the nightly
-allocation. Reports households/s, rows written/s, peak memory (RSS), and the
-ratio to a bare executemany insert of the same number of rows (the floor).
+allocation. Reports households/s, rows written/s, the peak memory (RSS) of
+the run itself (the data is generated in a child process), and the ratio to
+two floors, each a bare executemany of as many rows as the run wrote: the
+same rows into the same tables of a fresh database (what storing the result
+costs), and five-column rows into a table with only a primary key.
+See docs/adr/0005-nightly-throughput.md.
 """
 
 from __future__ import annotations
