@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from ledger.beancount_export import export_beancount
+from ledger.schema import ledger_entries, ledger_postings
 from ontzorging import allocating, demo_data
 from ontzorging.allocating import allocate_due
 from ontzorging.checks import check_all
@@ -137,6 +138,9 @@ def test_a_failed_page_write_leaves_nothing_of_the_run(
     with pytest.raises(OSError, match="disk full"), engine.begin() as conn:
         allocate_due(conn, date(2026, 2, 26), load_settings(), None, NOW)
     assert _counts(engine) == (0, 0, 0, 0)
+    with engine.connect() as conn:
+        for table in (ledger_entries, ledger_postings):
+            assert conn.execute(select(func.count()).select_from(table)).scalar_one() == 0
     monkeypatch.setattr(allocating, "_write", real_write)
     run_months(engine, tmp_path)
     _assert_hand_computed_statements(engine)
