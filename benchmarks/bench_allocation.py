@@ -2,8 +2,8 @@
 
     python benchmarks/bench_allocation.py --households 100000 [--database-url URL]
 
-With a PostgreSQL URL the benchmark makes a database of its own on that
-server and drops it afterwards.
+The benchmark works in a fresh database of its own: a temporary SQLite file,
+or with a PostgreSQL URL a new database on that server, dropped afterwards.
 
 Generates N households (4 monthly fixed costs each, one levensonderhoud
 payment, every tenth household short of money), then times the nightly
@@ -254,7 +254,8 @@ def same_rows_floor_seconds(engine, households_count: int) -> tuple[float, int]:
 def fresh_database(url: str):  # type: ignore[no-untyped-def]
     """A new empty database next to ``url``; returns its URL and a dropper."""
     if url.startswith("sqlite"):
-        return f"sqlite:///{tempfile.mkdtemp()}/fresh.db", lambda: None
+        return f"sqlite:///{tempfile.mkdtemp()}/bench.db", lambda: None
+    url = url.replace("postgresql://", "postgresql+psycopg://", 1)
     name = f"ontz_bench_{uuid.uuid4().hex[:10]}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
@@ -286,23 +287,11 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=10_000)
     parser.add_argument("--database-url", default=None)
     args = parser.parse_args()
-    url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.db"
-    scratch = None
-    if url.startswith("postgresql"):
-        # A database of its own on that server, dropped afterwards.
-        scratch = f"ontz_bench_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(
-            url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
-        )
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{scratch}"'))
-        url = f"{url.rsplit('/', 1)[0]}/{scratch}"
+    url, drop = fresh_database(args.database_url or "sqlite://")
     try:
         run(url, args.households)
     finally:
-        if scratch:
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'))
+        drop()
 
 
 def _generate_into(url: str, households_count: int) -> None:
