@@ -61,6 +61,8 @@ def run_nightly(app: App, as_of: date, actor: str = "ontzorging") -> RunOutcome:
             finish_run(app.engine, run_id, "failed", counts, app.clock.now(), repr(exc))
             raise
         status = "succeeded" if not problems else "succeeded_with_rejections"
+        if counts["allocation_failures"]:
+            status = "succeeded_with_problems"
         finish_run(app.engine, run_id, status, counts, app.clock.now())
         return RunOutcome(run_id, "nightly", as_of, status, dict(counts), tuple(problems))
 

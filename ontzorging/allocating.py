@@ -7,6 +7,7 @@ rows are written in bulk."""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from ledger.schema import ledger_entries
 from ledger.store import insert_entries
 from ontzorging.allocation import Allocation, Line, Money, Policy, allocate, dues_for
 from ontzorging.dbutil import insert_ignoring_duplicates, insert_rows, next_id
+from ontzorging.duplicates import ALLOCATION_FAILED, payable
 from ontzorging.facts import (
     CreditorFacts,
     HouseholdFacts,
@@ -35,6 +37,7 @@ from ontzorging.facts import (
     load_reserve_balances,
 )
 from ontzorging.overlap import write_pages
+from ontzorging.parsing.problems import mask_digit_runs
 from ontzorging.periods import format_month
 from ontzorging.remittance import client_remittance, creditor_remittance
 from ontzorging.schema import (
@@ -50,6 +53,9 @@ from ontzorging.signals import signal_row
 
 # Households per page: bounds memory and keeps each IN (...) list short.
 PAGE_HOUSEHOLDS = 500
+# How much of an error's text a failure signal repeats (signals.detail is 300).
+MAX_FAILURE_TEXT = 160
+log = logging.getLogger(__name__)
 UNREGISTERED_NAME = "Ontvanger bijstand"
 
 
@@ -76,6 +82,16 @@ class _Page:
     instructions: list[dict[str, Any]] = field(default_factory=list)
     signals: list[dict[str, Any]] = field(default_factory=list)
     counts: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: _Page) -> None:
+        """Take the rows of ``other`` (one household's, computed on their own)."""
+        self.entries += other.entries
+        self.allocations += other.allocations
+        self.allocated += other.allocated
+        self.lines += other.lines
+        self.instructions += other.instructions
+        self.signals += other.signals
+        self.counts += other.counts
 
 
 @dataclass(frozen=True)
@@ -121,6 +137,7 @@ def allocate_due(
 def _pending(as_of: date) -> Any:
     return and_(
         benefit_payments.c.payout_date <= as_of,
+        payable(),
         ~select(allocated_payments.c.payment_id)
         .where(allocated_payments.c.payment_id == benefit_payments.c.payment_id)
         .exists(),
@@ -173,28 +190,81 @@ def _allocate_households(
         settings.allocation.leefgeld_floor_cents,
         settings.allocation.allow_partial,
     )
-    counts = page.counts
+    stopped: set[str] = set()
     for (hid, month), pool in facts.pools.items():
-        household = facts.households[hid]
-        obligations = facts.obligations.get(hid, [])
-        reserves = facts.reserves[hid]
-        dues = [d for o in obligations for d in dues_for(o.obligation, month, household.period)]
-        past = facts.history.get((hid, month), MonthHistory())
-        result = allocate(
-            dues,
-            [Money(p["payment_id"], p["kind"], p["amount_cents"]) for p in pool],
-            past.taken,
-            policy,
-            prior_payout_cents=past.payout_from_withholdable_cents,
-            reserve_balance_cents=reserves,
-        )
-        _track_reserves(reserves, result)
-        counts["payments"] += len(pool)
-        counts["household_months"] += 1
-        counts["passed_through"] += 0 if dues else 1
-        _book(
-            page, ids, household, month, pool, result, obligations, creditor_facts, settings, as_of
-        )
+        if hid in stopped:
+            continue  # a later month waits until the failed one is allocated
+        household_page = _Page()
+        try:
+            _allocate_month(
+                facts,
+                hid,
+                month,
+                pool,
+                policy,
+                settings,
+                creditor_facts,
+                ids,
+                household_page,
+                as_of,
+            )
+        except Exception as exc:  # one household's failure never stops the others
+            stopped.add(hid)
+            page.signals.append(_failure_signal(hid, month, exc, as_of))
+            page.counts["allocation_failures"] += 1
+            log.warning(
+                "allocation of household %s, %s failed", hid, format_month(month), exc_info=True
+            )
+            continue
+        page.merge(household_page)
+
+
+def _allocate_month(
+    facts: _PageFacts,
+    hid: str,
+    month: date,
+    pool: list[Any],
+    policy: Policy,
+    settings: Settings,
+    creditor_facts: dict[str, CreditorFacts],
+    ids: _Ids,
+    page: _Page,
+    as_of: date,
+) -> None:
+    household = facts.households[hid]
+    obligations = facts.obligations.get(hid, [])
+    dues = [d for o in obligations for d in dues_for(o.obligation, month, household.period)]
+    past = facts.history.get((hid, month), MonthHistory())
+    reserves = dict(facts.reserves[hid])
+    result = allocate(
+        dues,
+        [Money(p["payment_id"], p["kind"], p["amount_cents"]) for p in pool],
+        past.taken,
+        policy,
+        prior_payout_cents=past.payout_from_withholdable_cents,
+        reserve_balance_cents=reserves,
+    )
+    _track_reserves(reserves, result)
+    page.counts["payments"] += len(pool)
+    page.counts["household_months"] += 1
+    page.counts["passed_through"] += 0 if dues else 1
+    _book(page, ids, household, month, pool, result, obligations, creditor_facts, settings, as_of)
+    facts.reserves[hid] = reserves  # only once the month is booked
+
+
+def _failure_signal(
+    hid: str | None, month: date, exc: Exception, as_of: date, subject: str = ""
+) -> dict[str, Any]:
+    """For whoever can fix it; the text says what failed, never a BSN."""
+    period = format_month(month)
+    reason = mask_digit_runs(f"{type(exc).__name__}: {exc}")[:MAX_FAILURE_TEXT]
+    return signal_row(
+        hid,
+        ALLOCATION_FAILED,
+        subject or period,
+        as_of,
+        f"{period} not allocated ({reason}); the payments wait, the next run tries again",
+    )
 
 
 def _track_reserves(balances: dict[str, int], result: Allocation) -> None:
@@ -468,7 +538,15 @@ def _allocate_unregistered(
             return
         page = _Page()
         for p in rows:
-            _pass_through(page, ids, p, settings)
+            payment_page = _Page()
+            try:
+                _pass_through(payment_page, ids, p, settings)
+            except Exception as exc:  # one payment's failure never stops the others
+                page.signals.append(_failure_signal(None, p["period"], exc, as_of, p["payment_id"]))
+                page.counts["allocation_failures"] += 1
+                log.warning("pass-through of %s failed", p["payment_id"], exc_info=True)
+                continue
+            page.merge(payment_page)
         counts["unregistered"] += len(rows)
         counts["payments"] += len(rows)
         _write(conn, page, run_id, now, counts)

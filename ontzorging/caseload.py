@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, case, func, select
 
+from ontzorging.duplicates import payable
 from ontzorging.overviews import (
     PROBLEM_STATUSES,
     SIGNAL_LOOKAHEAD_MONTHS,
@@ -168,7 +169,7 @@ def _income(conn: Connection, month: date) -> pd.DataFrame:
     return _read(
         conn,
         select(bp.c.household_id, func.sum(bp.c.amount_cents))
-        .where(bp.c.period == month, bp.c.household_id.is_not(None))
+        .where(bp.c.period == month, bp.c.household_id.is_not(None), payable())
         .group_by(bp.c.household_id),
         ["household_id", "income_cents"],
     )

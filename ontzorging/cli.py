@@ -170,6 +170,11 @@ def import_command(kind: str, file: Path) -> None:
             f"{file.name}: imported {outcome.rows_new} new {kind} row(s)"
             f"{f', {outcome.rows_known} already known' if outcome.rows_known else ''}"
         )
+        if outcome.rows_held:
+            message += (
+                f"\nattention: {outcome.rows_held} payment(s) repeat payments imported before "
+                "and are held, not paid: see `ontzorging bijstand held`"
+            )
     emit(data, lambda: click.echo(message))
 
 
@@ -437,6 +442,69 @@ def batches_reject(batch_id: int, actor: str, reason: str, rebatch: bool) -> Non
         {"id": batch_id, "status": "rejected", "instructions": count, "rebatch": rebatch},
         lambda: click.echo(f"batch {batch_id} rejected: {count} payment(s) {outcome}"),
     )
+
+
+@main.group("bijstand")
+def bijstand_group() -> None:
+    """Benefits payments held because they repeat an earlier one (never twice)."""
+
+
+@bijstand_group.command("held")
+@handled
+def bijstand_held() -> None:
+    """List the held repeats that await a decision (no BSN)."""
+    from ontzorging.duplicates import held_payments
+
+    with _app().engine.connect() as conn:
+        items = held_payments(conn)
+
+    def human() -> None:
+        if not items:
+            click.echo("no held payments")
+        for r in items:
+            click.echo(
+                f"{r['payment_id']}  repeats {r['duplicate_of']}  "
+                f"household {r['household_id'] or '-'}  {r['period']} {r['kind']} "
+                f"{_euro(r['amount_cents'])} on {r['payout_date']}"
+            )
+
+    emit(items, human)
+
+
+def _decide(payment_id: str, decision: str, actor: str, reason: str) -> None:
+    from jobs.locking import run_lock
+    from ontzorging.duplicates import decide
+
+    app = _app()
+    with run_lock(app.engine), app.engine.begin() as conn:
+        data = decide(conn, payment_id, decision, actor, reason, app.clock.now())
+    emit(data, lambda: click.echo(f"benefits payment {payment_id}: {decision} by {actor}"))
+
+
+@bijstand_group.command("release")
+@click.argument("payment_id")
+@click.option("--by", "actor", required=True, help="Who decides.")
+@click.option("--reason", required=True, help="Why it is a genuine second payment.")
+@handled
+def bijstand_release(payment_id: str, actor: str, reason: str) -> None:
+    """A genuine second payment: the next nightly run allocates and pays it.
+
+    Example: ontzorging bijstand release R2-P17 --by "M. de Vries" --reason "correctie"
+    """
+    _decide(payment_id, "release", actor, reason)
+
+
+@bijstand_group.command("cancel")
+@click.argument("payment_id")
+@click.option("--by", "actor", required=True, help="Who decides.")
+@click.option("--reason", required=True, help="Why it must not be paid.")
+@handled
+def bijstand_cancel(payment_id: str, actor: str, reason: str) -> None:
+    """A repeat, or any payment not allocated yet: never paid; the record stays.
+
+    Example: ontzorging bijstand cancel R2-P17 --by "M. de Vries" --reason "run dubbel"
+    """
+    _decide(payment_id, "cancel", actor, reason)
 
 
 @main.group("signals")

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 
 from ontzorging import audit
+from ontzorging.duplicates import Candidate, find_repeats, fingerprint, raise_held_signals
 from ontzorging.parsing.problems import FileRejected, Problem
 from ontzorging.parsing.registers import (
     BijstandRow,
@@ -50,6 +51,8 @@ class ImportOutcome:
     status: str  # imported | unchanged
     rows_new: int
     rows_known: int
+    rows_held: int = 0
+    """New payments held as repeats of earlier ones (never twice, ADR 0006)."""
 
 
 def import_file(
@@ -73,6 +76,9 @@ def import_file(
         rows, problems = _parse(conn, kind, path)
     new_rows, known_count, conflicts = _compare(conn, kind, rows, str(path))
     problems += conflicts
+    if kind == "bijstand" and not problems:
+        new_rows, repeats = _mark_repeats(conn, new_rows, str(path))
+        problems += repeats
     if problems:
         raise FileRejected(tuple(sorted(problems, key=lambda p: (p.line, p.column))))
     file_id = conn.execute(
@@ -86,6 +92,9 @@ def import_file(
         )
     ).inserted_primary_key[0]  # type: ignore[index]
     _INSERTERS[kind](conn, new_rows, file_id)
+    held = [row for row in new_rows if isinstance(row, dict) and row["duplicate_of"]]
+    if held:
+        raise_held_signals(conn, held, now.date())
     audit.record(
         conn,
         now,
@@ -94,7 +103,7 @@ def import_file(
         path.name,
         {"sha256": sha, "rows_new": len(new_rows), "rows_known": known_count},
     )
-    return ImportOutcome(kind, path.name, "imported", len(new_rows), known_count)
+    return ImportOutcome(kind, path.name, "imported", len(new_rows), known_count, len(held))
 
 
 def _parse(conn: Connection, kind: str, path: Path) -> tuple[list[Any], list[Problem]]:
@@ -166,6 +175,7 @@ def _parse_payout_file(conn: Connection, path: Path) -> tuple[list[Any], list[Pr
                 t.creditor_iban,
                 hids[0] if hids else None,
                 t.creditor_name,
+                t.end_to_end_id,
             )
         )
     return rows, problems
@@ -178,6 +188,7 @@ class PayoutRow(BijstandRow):
 
     household_id: str | None
     payee_name: str
+    end_to_end_id: str
 
 
 def _existing(conn: Connection, column: Any, values: Iterable[str]) -> set[str]:
@@ -336,6 +347,62 @@ def _compare_bijstand(
     return matched, known, problems
 
 
+# --- never twice (ADR 0006) -----------------------------------------------------
+
+# From this many new payments that all repeat earlier ones, the file is the
+# same run sent again and is refused; a single repeat is held for a decision.
+WHOLE_FILE_REPEAT_ROWS = 2
+# A pain.001 EndToEndId that says nothing about the payment.
+_NO_END_TO_END_ID = "NOTPROVIDED"
+
+
+def _mark_repeats(
+    conn: Connection, matched: list[tuple[Any, str | None]], file_name: str
+) -> tuple[list[dict[str, Any]], list[Problem]]:
+    """The new payments as rows to insert, each marked with the earlier
+    payment it repeats (if any). A file whose every new payment repeats an
+    earlier one is the same run sent again: refused as a whole."""
+    registered = _fetch(conn, households, "household_id", [h for _, h in matched if h])
+    rows = [_payment_row(r, hid, registered[hid]["iban"] if hid else None) for r, hid in matched]
+    candidates = [
+        Candidate(row["payment_id"], row["fingerprint"], row["end_to_end_id"]) for row in rows
+    ]
+    repeats = find_repeats(conn, candidates)
+    for row in rows:
+        row["duplicate_of"] = repeats.get(row["payment_id"])
+    if len(rows) >= WHOLE_FILE_REPEAT_ROWS and len(repeats) == len(rows):
+        first = matched[0][0]
+        message = (
+            f"every payment of this file repeats one imported before ({len(rows)} of "
+            f"{len(rows)}; line {first.line} repeats {repeats[first.payment_id]}): the same "
+            "benefits run sent again under other ids is never paid twice"
+        )
+        return rows, [Problem(file_name, first.line, "payment_id", message)]
+    return rows, []
+
+
+def _payment_row(row: Any, household_id: str | None, household_iban: str | None) -> dict[str, Any]:
+    payee_iban = row.iban or household_iban or ""
+    end_to_end_id = getattr(row, "end_to_end_id", None)
+    if end_to_end_id and end_to_end_id.upper() == _NO_END_TO_END_ID:
+        end_to_end_id = None
+    return {
+        "payment_id": row.payment_id,
+        "bsn": row.bsn or None,
+        "household_id": household_id,
+        "payee_name": getattr(row, "payee_name", None),
+        "period": row.period,
+        "kind": row.kind,
+        "amount_cents": row.amount_cents,
+        "payout_date": row.payout_date,
+        "iban": row.iban,
+        "fingerprint": fingerprint(
+            payee_iban, row.period, row.kind, row.amount_cents, row.payout_date
+        ),
+        "end_to_end_id": end_to_end_id,
+    }
+
+
 # --- writing ----------------------------------------------------------------
 
 
@@ -392,25 +459,10 @@ def _insert_plain(table: Table, fields: tuple[str, ...]) -> Callable[..., None]:
     return insert
 
 
-def _insert_bijstand(conn: Connection, matched: list[tuple[Any, str | None]], file_id: int) -> None:
-    if matched:
+def _insert_bijstand(conn: Connection, rows: list[dict[str, Any]], file_id: int) -> None:
+    if rows:
         conn.execute(
-            benefit_payments.insert(),
-            [
-                {
-                    "payment_id": r.payment_id,
-                    "bsn": r.bsn or None,
-                    "household_id": household_id,
-                    "payee_name": getattr(r, "payee_name", None),
-                    "period": r.period,
-                    "kind": r.kind,
-                    "amount_cents": r.amount_cents,
-                    "payout_date": r.payout_date,
-                    "iban": r.iban,
-                    "imported_file_id": file_id,
-                }
-                for r, household_id in matched
-            ],
+            benefit_payments.insert(), [{**row, "imported_file_id": file_id} for row in rows]
         )
 
 

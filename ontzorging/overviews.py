@@ -39,6 +39,7 @@ from sqlalchemy import Connection, func, select
 
 from ontzorging import pdf as pdf_output
 from ontzorging.allocation import Obligation
+from ontzorging.duplicates import payable
 from ontzorging.facts import (
     CreditorFacts,
     HouseholdFacts,
@@ -447,7 +448,7 @@ def _load_page(conn: Connection, ids: Sequence[str], month: date) -> _PageFacts:
     bp = benefit_payments
     for hid, day in conn.execute(
         select(bp.c.household_id, func.max(bp.c.payout_date))
-        .where(bp.c.household_id.in_(ids), bp.c.period == month)
+        .where(bp.c.household_id.in_(ids), bp.c.period == month, payable())
         .group_by(bp.c.household_id)
     ):
         facts.benefit_dates[hid] = day

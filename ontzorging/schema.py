@@ -106,6 +106,25 @@ benefit_payments = Table(
     Column("payout_date", Date, nullable=False, index=True),
     Column("iban", String(34)),
     Column("imported_file_id", Integer, ForeignKey("imported_files.id"), nullable=False),
+    # Never twice (ADR 0006): what the payment is, whatever its id, and the
+    # earlier payment it repeats; a repeat is held until someone decides.
+    Column("fingerprint", String(64), index=True),
+    Column("end_to_end_id", String(35), index=True),
+    Column("duplicate_of", String(80)),
+)
+
+benefit_decisions = Table(
+    "benefit_decisions",
+    metadata,
+    # One decision per held payment: release (a genuine second payment) or
+    # cancel (never paid). Recorded once, never changed.
+    Column(
+        "payment_id", String(80), ForeignKey("benefit_payments.payment_id"), primary_key=True
+    ),
+    Column("decision", String(10), nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", String(100), nullable=False),
+    Column("reason", String(300), nullable=False),
 )
 
 runs = Table(

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from ontzorging.duplicates import payable
 from ontzorging.facts import period_of
 from ontzorging.periods import format_month
 from ontzorging.schema import (
@@ -35,7 +36,11 @@ def statement(conn: Connection, household_id: str, month: date) -> dict[str, Any
     period = period_of(household)
     income = conn.execute(
         select(benefit_payments.c.kind, func.sum(benefit_payments.c.amount_cents))
-        .where(benefit_payments.c.household_id == household_id, benefit_payments.c.period == month)
+        .where(
+            benefit_payments.c.household_id == household_id,
+            benefit_payments.c.period == month,
+            payable(),
+        )
         .group_by(benefit_payments.c.kind)
     ).all()
     income_by_kind = {kind: int(total) for kind, total in income}
