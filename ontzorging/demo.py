@@ -67,8 +67,17 @@ def run_demo(
             f"({night.counts.get('payments', 0)} payments, "
             f"{night.counts.get('instructions', 0)} payment instructions)"
         )
+        for problem in night.problems:
+            say(f"    quarantined: {problem}")
         for batch_id, files in _approve_all(app):
             say(f"    batch {batch_id} approved by {DEMO_APPROVER}: {', '.join(files)}")
+        if month == demo_data.RESENT_MONTH:
+            resent = app.home.path("inbox/bijstand") / f"bijstand-{format_month(month)}-opnieuw.csv"
+            resent.write_text(demo_data.resent_bijstand_file(month), encoding="utf-8")
+            say(
+                f"    the benefits system sends the {format_month(month)} run again under "
+                "new ids: the next night refuses it (never paid twice)"
+            )
         monthly = run_monthly(app, month, DEMO_ACTOR)
         runs.append(monthly.run_id)
     statements = _statements(app)

@@ -89,3 +89,14 @@ def bijstand_file(month: date) -> str:
     if month == date(2026, 6, 1):
         lines.append(f"2026-06-A-vt;{BSN['A']};2026-06;vakantietoeslag;403,62;{payout};")
     return "\n".join(lines) + "\n"
+
+
+RESENT_MONTH = date(2026, 3, 1)
+"""The month whose benefits run the demo's benefits system sends twice."""
+
+
+def resent_bijstand_file(month: date) -> str:
+    """``month``'s benefits run again, every payment_id prefixed: the same
+    payments under new ids, which the import refuses (ADR 0006)."""
+    header, *rows = bijstand_file(month).strip().splitlines()
+    return "\n".join([header, *(f"OPNIEUW-{row}" for row in rows)]) + "\n"
