@@ -10,9 +10,14 @@ from datetime import date
 from ledger.accounts import ROOTS
 from ledger.errors import UnbalancedEntry
 
-# The largest single posting we accept: a bound far above any benefit or rent,
-# so that an overflow or a units mistake stops the run instead of paying.
-MAX_POSTING_CENTS = 100_000_000_00
+MAX_POSTING_CENTS = 99_999_999_999
+"""The largest single posting: € 999.999.999,99, the largest amount one pain.001
+transfer can carry (``payments.schemas.AMOUNT_MAX_CENTS``; ``ledger`` imports neither
+``payments`` nor ``ontzorging``, a unit test keeps the two equal). A payable is paid in
+one transfer, so a posting the ledger accepts always fits the payment file; and it is a
+thousand times the import's limit for one amount (``SINGLE_AMOUNT_MAX_CENTS``), so the
+sum of a month's benefit lines that a payout posting carries fits too. Above it is an
+overflow or a units mistake: the run stops instead of paying."""
 
 
 @dataclass(frozen=True)
@@ -40,7 +45,10 @@ class Entry:
             if p.account.split(":")[0] not in ROOTS:
                 raise UnbalancedEntry(f"entry {self.key}: bad account {p.account!r}")
             if abs(p.amount_cents) > MAX_POSTING_CENTS:
-                raise UnbalancedEntry(f"entry {self.key}: amount above the limit")
+                raise UnbalancedEntry(
+                    f"entry {self.key}: posting of {p.amount_cents} cents is above the limit"
+                    f" of {MAX_POSTING_CENTS}"
+                )
 
     def reversal(self, key: str, value_date: date, reason: str) -> Entry:
         """The entry that undoes this one; the original is never changed."""

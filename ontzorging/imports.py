@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +21,14 @@ from ontzorging import audit
 from ontzorging.duplicates import Candidate, find_repeats, fingerprint, raise_held_signals
 from ontzorging.parsing.problems import FileRejected, Problem
 from ontzorging.parsing.registers import (
+    AmountLimits,
     BijstandRow,
     HouseholdRow,
+    ObligationRow,
+    check_amount_limits,
+    check_bijstand_start,
+    check_creditor_kinds,
+    check_member_bsns,
     check_references,
     parse_file,
 )
@@ -56,10 +62,19 @@ class ImportOutcome:
 
 
 def import_file(
-    conn: Connection, kind: str, path: Path, actor: str, now: datetime
+    conn: Connection,
+    kind: str,
+    path: Path,
+    actor: str,
+    now: datetime,
+    *,
+    limits: AmountLimits | None = None,
 ) -> ImportOutcome:
     """Import ``path`` as a ``kind`` file inside the caller's transaction.
 
+    ``limits`` are the plausibility limits of the settings
+    (``settings.amount_limits``); None: the shipped defaults. Today, for
+    checks of dates, is ``now``'s date (the application clock).
     Raises :class:`FileRejected` with every problem; the caller rolls back.
     """
     sha = sha256_of_file(path)
@@ -73,7 +88,9 @@ def import_file(
     if kind == "bijstand" and _is_xml(path):
         rows, problems = _parse_payout_file(conn, path)
     else:
-        rows, problems = _parse(conn, kind, path)
+        rows, problems = _parse(conn, kind, path, now.date())
+    if kind in ("bijstand", "obligations"):
+        problems += check_amount_limits(rows, limits or _default_limits(), str(path))
     new_rows, known_count, conflicts = _compare(conn, kind, rows, str(path))
     problems += conflicts
     if kind == "bijstand" and not problems:
@@ -106,15 +123,49 @@ def import_file(
     return ImportOutcome(kind, path.name, "imported", len(new_rows), known_count, len(held))
 
 
-def _parse(conn: Connection, kind: str, path: Path) -> tuple[list[Any], list[Problem]]:
+def _default_limits() -> AmountLimits:
+    from ontzorging.settings import load_settings  # settings import parsing, not imports
+
+    return load_settings().amount_limits
+
+
+def _parse(conn: Connection, kind: str, path: Path, today: date) -> tuple[list[Any], list[Problem]]:
     result = parse_file(kind, path)  # type: ignore[call-overload]
     problems = list(result.problems)
     rows = list(result.rows)
     if kind == "obligations":
-        household_ids = _existing(conn, households.c.household_id, [r.household_id for r in rows])
-        creditor_ids = _existing(conn, creditors.c.creditor_id, [r.creditor_id for r in rows])
-        problems += check_references(rows, household_ids, creditor_ids, str(path))
+        problems += _check_obligations(conn, rows, str(path))
+    if kind == "households":
+        problems += check_bijstand_start(_start_changed(conn, rows), today, str(path))
     return rows, problems
+
+
+def _check_obligations(conn: Connection, rows: list[ObligationRow], file: str) -> list[Problem]:
+    """Cross-file checks of obligations against the registers in the database."""
+    household_ids = _existing(conn, households.c.household_id, [r.household_id for r in rows])
+    known_creditors = _fetch(conn, creditors, "creditor_id", [r.creditor_id for r in rows])
+    creditor_kinds = {cid: row["kind"] for cid, row in known_creditors.items()}
+    member_bsns: dict[str, set[str]] = {}
+    ids = sorted(household_ids)
+    for start in range(0, len(ids), LOOKUP_CHUNK):
+        query = select(household_members.c.household_id, household_members.c.bsn).where(
+            household_members.c.household_id.in_(ids[start : start + LOOKUP_CHUNK])
+        )
+        for hid, bsn in conn.execute(query):
+            member_bsns.setdefault(hid, set()).add(bsn)
+    return (
+        check_references(rows, household_ids, set(creditor_kinds), file)
+        + check_creditor_kinds(rows, creditor_kinds, file)
+        + check_member_bsns(rows, member_bsns, file)
+    )
+
+
+def _start_changed(conn: Connection, rows: list[HouseholdRow]) -> list[HouseholdRow]:
+    """Rows whose bijstand_start is new: a start accepted before is not judged
+    again by today's date when a later export of the register repeats it."""
+    stored = _fetch(conn, households, "household_id", [r.household_id for r in rows])
+    starts = {hid: row["bijstand_start"] for hid, row in stored.items()}
+    return [r for r in rows if starts.get(r.household_id) != r.bijstand_start]
 
 
 def _is_xml(path: Path) -> bool:

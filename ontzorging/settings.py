@@ -13,6 +13,13 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from ontzorging.parsing.fields import (
+    MAX_AMOUNT_CENTS,
+    FieldError,
+    format_euro,
+    parse_amount_cents,
+)
+from ontzorging.parsing.registers import AmountLimits
 from payments.accounts import InvalidBic, InvalidIban, parse_bic, parse_iban
 
 FIXED_COST_KINDS = ("huur", "energie", "water", "zorgverzekering", "overig")
@@ -20,6 +27,7 @@ PAIN001_VERSIONS = ("pain.001.001.09", "pain.001.001.03")
 PAYOUT_MODES = ("full", "creditors_only")
 # A file of more than this many transfers is refused by some banks' portals.
 MAX_TRANSACTIONS_PER_FILE_LIMIT = 100_000
+OBLIGATION_LIMIT_KEY = "obligation_per_month"
 
 
 class SettingsError(Exception):
@@ -66,6 +74,7 @@ class Settings:
     sepa: SepaSettings
     allocation: AllocationSettings
     schedule: ScheduleSettings
+    amount_limits: AmountLimits
     overview_pdf: str = "auto"
 
     @property
@@ -140,7 +149,26 @@ def _build(d: dict[str, Any]) -> Settings:
         ),
         schedule=_schedule(sch),
         overview_pdf=_choice(d["overviews"]["pdf"], "overviews.pdf", PDF_MODES),
+        amount_limits=_amount_limits(d["import"]["max_amount"]),
     )
+
+
+def _amount_limits(table: dict[str, Any]) -> AmountLimits:
+    """``[import.max_amount]``: one plausibility limit per benefits kind, and one for
+    an obligation per month; each within the hard limit for a single amount."""
+    limits = {key: _limit(value, f"import.max_amount.{key}") for key, value in table.items()}
+    per_month = limits.pop(OBLIGATION_LIMIT_KEY)
+    return AmountLimits(tuple(sorted(limits.items())), per_month)
+
+
+def _limit(value: Any, name: str) -> int:
+    wanted = f"{name}: must be an amount in euro from € 0,01 to {format_euro(MAX_AMOUNT_CENTS)}"
+    if not isinstance(value, str):
+        raise SettingsError(f'{wanted}, written as text such as "5.000,00"')
+    try:
+        return parse_amount_cents(value)
+    except FieldError as exc:
+        raise SettingsError(f"{wanted}: {exc.message}") from None
 
 
 def _schedule(sch: dict[str, Any]) -> ScheduleSettings:

@@ -22,7 +22,20 @@ _NAMESPACE_PREFIX: Final = "urn:iso:std:iso:20022:tech:xsd:"
 
 AMOUNT_MIN_CENTS: Final = 1
 AMOUNT_MAX_CENTS: Final = 99_999_999_999
-"""EPC: an amount is 0.01 .. 999,999,999.99 EUR."""
+"""EPC: an amount is 0.01 .. 999,999,999.99 EUR (the format's limit for one transfer)."""
+SINGLE_AMOUNT_MAX_CENTS: Final = 99_999_999
+"""€ 999.999,99: the one limit for a single amount the engine takes in (a benefits line,
+a transfer of a payout file, an obligation), enforced at the import.
+
+Why this value: no benefit or fixed cost in this domain comes near € 100.000, so ten
+times that still leaves room for any real back payment; yet a BSN or an 8-9 digit
+account number typed into an amount column (``100000034`` is € 100.000.034,00) is far
+above it. Why it is safe later: a transfer (and a ledger posting, ``ledger.entries``)
+may carry up to ``AMOUNT_MAX_CENTS``, a thousand times more, because a payout to a
+client sums the month's lines; a file's ``CtrlSum`` (xs:decimal, 18 digits) holds
+100,000 transfers of that size. Each limit is >= the one before it, so an amount that
+passed the import never fails in the ledger or in the payment file.
+"""
 NOT_PROVIDED: Final = "NOTPROVIDED"
 """FinInstnId/Othr/Id of a debtor agent without a BIC (EPC/Dutch convention)."""
 

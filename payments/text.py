@@ -9,9 +9,19 @@ in full Unicode elsewhere; only what goes on the wire is converted here:
 2. Cyrillic by the ICAO Doc 9303 (passport) transliteration, Arabic script by a simple
    consonant transliteration (Arabic has no written short vowels, so ``أحمد`` -> ``Ahmd``);
 3. any other character decomposed (NFKD) and its accents dropped (ä -> a, é -> e, ĳ -> ij);
-4. whatever is still outside the set is dropped; whitespace runs collapse to one space.
+4. a letter or digit that is still outside the set is romanised by ``anyascii`` (Greek,
+   Armenian, Georgian, Ge'ez for Tigrinya and Amharic, Chinese, ...: ``Γιώργος`` ->
+   ``Giorgos``, ``ዮናስ`` -> ``yonas``), and the result filtered to the set again;
+5. whatever is still outside the set is dropped; whitespace runs collapse to one space.
 
-The result can be shorter or empty: the caller decides what an empty name means.
+The result can be shorter or empty: the caller decides what an empty name means (the
+import refuses a name that keeps fewer than two letters, see ``ontzorging.parsing``).
+
+Dependency note (no ADR: a fallback, not a design choice): ``anyascii`` (ISC licence,
+pure Python, no dependencies) covers nearly all of Unicode with per-character
+romanisations. It is used only for letters and digits our own tables do not know, so
+the Cyrillic (ICAO) and Arabic conventions above stay as they are, and symbols such as
+emoji (which ``anyascii`` spells as ``:grinning:``) are dropped rather than spelled out.
 """
 
 from __future__ import annotations
@@ -20,6 +30,8 @@ import re
 import unicodedata
 from functools import lru_cache
 from typing import Final
+
+from anyascii import anyascii
 
 NAME_MAX: Final = 70
 """EPC limit for every ``Nm`` (the ISO XSD allows 140, Dutch banks do not)."""
@@ -125,9 +137,26 @@ def transliterate(text: str) -> str:
         elif char.isspace():
             out.append(" ")
         else:
-            decomposed = unicodedata.normalize("NFKD", char)
-            out.append("".join(c for c in decomposed if c in EPC_CHARACTERS))
+            out.append(_other(char))
     return "".join(out)
+
+
+@lru_cache(maxsize=_CACHE_SIZE)
+def _other(char: str) -> str:
+    """A character of no table: its accents dropped, else romanised if it is a letter or
+    digit, else nothing."""
+    decomposed = "".join(c for c in unicodedata.normalize("NFKD", char) if c in EPC_CHARACTERS)
+    if decomposed or unicodedata.category(char)[0] not in "LN":
+        return decomposed
+    return "".join(c for c in anyascii(char) if c in EPC_CHARACTERS)
+
+
+def epc_transliteration(text: str) -> str:
+    """``text`` in the EPC set with whitespace collapsed and stripped, not cut: what
+    :func:`epc_text` makes of it before cutting, so that a caller can check its length."""
+    if is_epc_text(text):
+        return text
+    return _WHITESPACE.sub(" ", transliterate(text)).strip()
 
 
 def is_epc_text(text: str) -> bool:
@@ -138,10 +167,7 @@ def is_epc_text(text: str) -> bool:
 @lru_cache(maxsize=_CACHE_SIZE)
 def epc_text(text: str, max_len: int) -> str:
     """``text`` in the EPC set, whitespace collapsed, stripped, cut to ``max_len`` characters."""
-    if len(text) <= max_len and is_epc_text(text):
-        return text
-    cleaned = _WHITESPACE.sub(" ", transliterate(text)).strip()
-    return cleaned[:max_len].rstrip()
+    return epc_transliteration(text)[:max_len].rstrip()
 
 
 def is_epc_id(text: str) -> bool:

@@ -26,14 +26,17 @@ Amount notation (DESIGN.md 5.2), for ``parse_amount_cents``:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
 from datetime import date
 
 from ontzorging.parsing.problems import ParsingError, mask_digit_runs
 from payments import accounts, references
+from payments import text as text_module
+from payments.schemas import SINGLE_AMOUNT_MAX_CENTS
 
-MAX_AMOUNT_CENTS = 99_999_999_999
-"""999.999.999,99: above any real payment; guards against a misplaced separator."""
+MAX_AMOUNT_CENTS = SINGLE_AMOUNT_MAX_CENTS
+"""€ 999.999,99, the one limit for a single amount (see ``payments.schemas``)."""
 
 MAX_AMOUNT_TEXT_LENGTH = 40
 """Longer text is not an amount; bounds the work done on a bad cell."""
@@ -46,8 +49,18 @@ benefit periods, contract dates)."""
 MAX_ID_LENGTH = 35
 """Ids end up in SEPA ids (Max35Text) and file names."""
 
-MAX_NAME_LENGTH = 70
-"""SEPA party names are Max70Text."""
+MAX_NAME_LENGTH = text_module.NAME_MAX
+"""SEPA party names are Max70Text; also the limit of a coach's name."""
+
+MAX_FREE_REFERENCE_LENGTH = text_module.USTRD_MAX
+"""A free-text reference is sent as unstructured remittance (Max140Text).
+A structured one (betalingskenmerk <= 16, RF <= 25 characters) always fits
+its Max35Text by its format."""
+
+MIN_PAYMENT_NAME_LETTERS = 2
+"""A payee name needs at least this many letters A-Z after transliteration:
+a name of one letter or none tells the bank (and Verification of Payee)
+nothing."""
 
 MAX_SHOWN_LENGTH = 40
 """How much of a bad value a message echoes."""
@@ -96,8 +109,14 @@ def parse_amount_cents(text: str, *, allow_zero: bool = False) -> int:
     if cents == 0 and not allow_zero:
         raise FieldError("amount must be more than zero")
     if cents > MAX_AMOUNT_CENTS:
-        raise FieldError("amount is above the limit of 999.999.999,99")
+        # The value is not echoed: a BSN or account number in the wrong column lands here.
+        raise FieldError(f"amount is above the limit of {format_euro(MAX_AMOUNT_CENTS)}")
     return cents
+
+
+def format_euro(cents: int) -> str:
+    """Cents in Dutch notation for messages: 10000034 -> ``€ 100.000,34``."""
+    return f"€ {cents // 100:,}".replace(",", ".") + f",{cents % 100:02d}"
 
 
 def _split_amount(body: str) -> tuple[str, str]:
@@ -217,6 +236,7 @@ def is_valid_bsn(digits: str) -> bool:
 
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)", re.ASCII)
 
 
 def parse_id(text: str) -> str:
@@ -239,7 +259,8 @@ def parse_id(text: str) -> str:
 
 
 def parse_name(text: str) -> str:
-    """Parse a person's or organisation's name: 1-70 printable characters."""
+    """Parse a person's or organisation's name: 1-70 printable characters,
+    without a number that could be a BSN."""
     text = text.strip()
     if not text:
         raise FieldError("name is empty")
@@ -247,7 +268,27 @@ def parse_name(text: str) -> str:
         raise FieldError(f"name is longer than {MAX_NAME_LENGTH} characters ({len(text)})")
     if not text.isprintable():
         raise FieldError("name contains a line break, tab or other control character")
+    if any(is_valid_bsn(run) for run in _NINE_DIGITS.findall(text)):
+        raise FieldError("name contains a 9-digit number that passes the 11-proef (a BSN?)")
     return text
+
+
+def parse_payment_name(text: str) -> str:
+    """A name that a payment file carries (payee, client in the remittance):
+    :func:`parse_name`, and it must still be a name after transliteration to
+    the EPC character set (at least 2 letters, at most 70 characters), so that
+    it never fails or is cut when the payment file is written."""
+    name = parse_name(text)
+    epc = text_module.epc_transliteration(name)
+    letters = sum(char.isascii() and char.isalpha() for char in epc)
+    if letters < MIN_PAYMENT_NAME_LETTERS:
+        raise FieldError("cannot be written in a SEPA payment file even after transliteration")
+    if len(epc) > MAX_NAME_LENGTH:
+        raise FieldError(
+            f"longer than {MAX_NAME_LENGTH} characters after transliteration for the SEPA "
+            f"payment file ({len(epc)}): {shown(epc)}"
+        )
+    return name
 
 
 # --- codes and references ------------------------------------------------------
@@ -280,8 +321,41 @@ def parse_bic(text: str) -> str:
 
 
 def parse_reference(text: str) -> references.Reference:
-    """Parse a payment reference: betalingskenmerk, RF creditor reference or free text."""
+    """Parse a payment reference: betalingskenmerk, RF creditor reference or free text.
+
+    Free text is sent as unstructured remittance, so after transliteration to
+    the EPC set it must keep a letter or digit and fit in 140 characters.
+    """
     try:
-        return references.parse_reference(text.strip())
+        reference = references.parse_reference(text.strip())
     except references.InvalidReference as error:
         raise FieldError(mask_digit_runs(str(error))) from None
+    if reference.kind == "free":
+        epc = text_module.epc_transliteration(reference.text)
+        if not any(char.isascii() and char.isalnum() for char in epc):
+            raise FieldError("cannot be written in a SEPA payment file even after transliteration")
+        if len(epc) > MAX_FREE_REFERENCE_LENGTH:
+            raise FieldError(
+                f"free-text reference is longer than {MAX_FREE_REFERENCE_LENGTH} characters"
+                f" after transliteration for the SEPA payment file ({len(epc)})"
+            )
+    return reference
+
+
+# --- characters that no field may hold ----------------------------------------------
+
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+"""Embeddings, overrides and isolates: they make text display other than it
+reads (the "Trojan Source" trick), in a name, a reference or a report."""
+
+
+def forbidden_character_problem(value: str) -> str | None:
+    """Why ``value`` may not be stored, or None: C0/C1 control characters
+    (tab and line breaks included) and bidirectional controls are refused in
+    every field of every file."""
+    for char in value:
+        if char in _BIDI_CONTROLS:
+            return f"contains a bidirectional control character (U+{ord(char):04X})"
+        if unicodedata.category(char) == "Cc":
+            return f"contains a line break, tab or other control character (U+{ord(char):04X})"
+    return None

@@ -12,12 +12,19 @@ case-insensitively for duplicates, because they become file names and
 case-insensitive file systems would mix them up.
 
 References to other registers (obligation -> household, creditor) are
-checked by the importer against the database, with :func:`check_references`.
+checked by the importer against the database, with :func:`check_references`,
+:func:`check_creditor_kinds` and :func:`check_member_bsns`; values judged
+against today or the settings with :func:`check_bijstand_start` and
+:func:`check_amount_limits`.
+
+Every field of every file refuses control characters and bidirectional
+controls; names that go into a payment file (household, partner, creditor)
+must survive transliteration to the EPC character set (``fields``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -26,6 +33,7 @@ from typing import Generic, Literal, TypeVar, cast, overload
 from ontzorging.parsing import fields
 from ontzorging.parsing.fields import (
     FieldError,
+    format_euro,
     parse_amount_cents,
     parse_bic,
     parse_bsn,
@@ -33,10 +41,11 @@ from ontzorging.parsing.fields import (
     parse_iban,
     parse_id,
     parse_name,
+    parse_payment_name,
     parse_period,
     parse_reference,
 )
-from ontzorging.parsing.problems import FileRejected, Problem
+from ontzorging.parsing.problems import NO_COLUMN, FileRejected, Problem
 from ontzorging.parsing.table import Columns, RawRow, read_table
 
 FileKind = Literal["households", "creditors", "obligations", "bijstand"]
@@ -56,6 +65,19 @@ BIJSTAND_KINDS = (
     "bijzondere_bijstand",
 )
 PARTNER_COLUMNS = ("partner_bsn", "partner_name", "partner_birth_date")
+HEADER_LINE = 1
+CATCH_ALL_CREDITOR_KIND = "overig"
+"""A creditor of this kind takes an obligation of any kind (a municipality's
+own debt collector, a budget-management account); a creditor of any other kind
+only obligations of its own kind, so that rent is never paid to the energy
+company because of a swapped creditor_id."""
+
+BIJSTAND_START_MAX_YEARS_AHEAD = 1
+"""A right to bijstand is decided on a request, not more than a year ahead:
+a later start is a typing error in the year."""
+BIJSTAND_START_MAX_YEARS_BACK = 10
+"""A start longer ago is a typing error in the year, not a household still in
+ontzorging (a start accepted before is not judged again, see ``imports``)."""
 
 
 # --- rows ----------------------------------------------------------------------
@@ -172,6 +194,9 @@ class _Fields:
         return self._parse(column, parse, text) if text else None
 
     def _parse(self, column: str, parse: Callable[[str], T], text: str) -> T:
+        if (forbidden := fields.forbidden_character_problem(text)) is not None:
+            self.problem(column, forbidden)
+            return cast(T, None)
         try:
             return parse(text)
         except FieldError as error:
@@ -193,10 +218,10 @@ def _enum(allowed: tuple[str, ...]) -> Callable[[str], str]:
 def _household(f: _Fields) -> HouseholdRow | None:
     household_id = f.required("household_id", parse_id)
     bsn = f.required("bsn", parse_bsn)
-    name = f.required("name", parse_name)
+    name = f.required("name", parse_payment_name)
     birth_date = f.required("birth_date", parse_date)
     partner_bsn = f.optional("partner_bsn", parse_bsn)
-    partner_name = f.optional("partner_name", parse_name)
+    partner_name = f.optional("partner_name", parse_payment_name)
     partner_birth_date = f.optional("partner_birth_date", parse_date)
     iban = f.required("iban", parse_iban)
     bijstand_start = f.required("bijstand_start", parse_date)
@@ -236,7 +261,7 @@ def _household(f: _Fields) -> HouseholdRow | None:
 
 def _creditor(f: _Fields) -> CreditorRow | None:
     creditor_id = f.required("creditor_id", parse_id)
-    name = f.required("name", parse_name)
+    name = f.required("name", parse_payment_name)
     iban = f.required("iban", parse_iban)
     bic = f.optional("bic", parse_bic)
     kind = f.required("kind", _enum(CREDITOR_KINDS))
@@ -379,6 +404,8 @@ def _parse(spec: _FileSpec[RowT], path: Path, file: str | None) -> ParseResult[R
     except FileRejected as rejected:
         return ParseResult(rows=(), problems=rejected.problems)
     problems = list(table.problems)
+    if not table.rows and not problems:
+        problems.append(Problem(name, HEADER_LINE, NO_COLUMN, "the file has no rows"))
     rows: list[RowT] = []
     for raw in table.rows:
         row_fields = _Fields(name, raw)
@@ -444,6 +471,124 @@ def parse_file(
     if kind == "bijstand":
         return parse_bijstand(path, file=file)
     raise ValueError(f"unknown file kind {kind!r}")
+
+
+def check_creditor_kinds(
+    rows: Iterable[ObligationRow], creditor_kinds: Mapping[str, str], file: str
+) -> list[Problem]:
+    """Problems for obligations whose kind differs from their creditor's kind
+    (see :data:`CATCH_ALL_CREDITOR_KIND`); unknown creditors are left to
+    :func:`check_references`."""
+    problems: list[Problem] = []
+    for row in rows:
+        creditor_kind = creditor_kinds.get(row.creditor_id)
+        if creditor_kind in (None, row.kind, CATCH_ALL_CREDITOR_KIND):
+            continue
+        message = f"{row.kind}, but creditor {row.creditor_id} is {creditor_kind}"
+        problems.append(Problem(file, row.line, "kind", message))
+    return problems
+
+
+def check_member_bsns(
+    rows: Iterable[ObligationRow], member_bsns: Mapping[str, Iterable[str]], file: str
+) -> list[Problem]:
+    """Problems for obligations whose reference contains the BSN of a member of
+    their household (R9), in any notation: the digits of the reference are
+    searched. Only the household's own BSNs: any 9 digits passing the
+    11-proef would also refuse real customer numbers."""
+    problems: list[Problem] = []
+    for row in rows:
+        digits = "".join(char for char in row.reference if char.isascii() and char.isdigit())
+        if any(bsn in digits for bsn in member_bsns.get(row.household_id, ())):
+            message = "contains the client's BSN; a BSN may never be sent to a creditor"
+            problems.append(Problem(file, row.line, "reference", message))
+    return problems
+
+
+def check_bijstand_start(rows: Iterable[HouseholdRow], today: date, file: str) -> list[Problem]:
+    """Problems for a ``bijstand_start`` more than a year ahead of ``today`` or more
+    than ten years before it."""
+    earliest = _years_later(today, -BIJSTAND_START_MAX_YEARS_BACK)
+    latest = _years_later(today, BIJSTAND_START_MAX_YEARS_AHEAD)
+    problems: list[Problem] = []
+    for row in rows:
+        if row.bijstand_start > latest:
+            message = f"{row.bijstand_start} is more than a year after today ({today})"
+        elif row.bijstand_start < earliest:
+            message = (
+                f"{row.bijstand_start} is more than {BIJSTAND_START_MAX_YEARS_BACK} years"
+                f" before today ({today})"
+            )
+        else:
+            continue
+        problems.append(Problem(file, row.line, "bijstand_start", message))
+    return problems
+
+
+def _years_later(day: date, years: int) -> date:
+    """The same day ``years`` on; 29 February becomes the 28th in other years."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+# --- plausibility limits of amounts -------------------------------------------------
+
+MONTHS_PER_FREQUENCY = {"monthly": 1, "quarterly": 3, "once": 1}
+"""How many months an obligation's amount covers, for its limit per month."""
+AMOUNT_LIMITS_SETTING = "import.max_amount"
+
+
+@dataclass(frozen=True)
+class AmountLimits:
+    """Plausibility limits from the settings (``[import.max_amount]``), in cents."""
+
+    by_kind_cents: tuple[tuple[str, int], ...]
+    """(benefits kind, limit) for each kind of :data:`BIJSTAND_KINDS`."""
+    obligation_per_month_cents: int
+
+
+def check_amount_limits(
+    rows: Iterable[BijstandRow | ObligationRow], limits: AmountLimits, file: str
+) -> list[Problem]:
+    """Problems for amounts above their plausibility limit, and for amounts above
+    the hard limit for one amount that did not come through
+    :func:`fields.parse_amount_cents` (the transfers of a payout file)."""
+    by_kind = dict(limits.by_kind_cents)
+    problems: list[Problem] = []
+    for row in rows:
+        if row.amount_cents > fields.MAX_AMOUNT_CENTS:
+            limit = format_euro(fields.MAX_AMOUNT_CENTS)
+            problems.append(
+                Problem(file, row.line, "amount", f"amount is above the limit of {limit}")
+            )
+        elif message := _plausibility_problem(row, by_kind, limits):
+            problems.append(Problem(file, row.line, "amount", message))
+    return problems
+
+
+def _plausibility_problem(
+    row: BijstandRow | ObligationRow, by_kind: dict[str, int], limits: AmountLimits
+) -> str | None:
+    amount = format_euro(row.amount_cents)
+    if isinstance(row, BijstandRow):
+        limit = by_kind[row.kind]
+        if row.amount_cents <= limit:
+            return None
+        return (
+            f"{amount} is above the limit of {format_euro(limit)} for {row.kind}"
+            f" (setting {AMOUNT_LIMITS_SETTING}.{row.kind})"
+        )
+    months = MONTHS_PER_FREQUENCY[row.frequency]
+    limit = limits.obligation_per_month_cents * months
+    if row.amount_cents <= limit:
+        return None
+    per = "" if months == 1 else f" for {months} months"
+    return (
+        f"{amount}{per} is above the limit of {format_euro(limit)}{per} for an obligation"
+        f" (setting {AMOUNT_LIMITS_SETTING}.obligation_per_month)"
+    )
 
 
 def check_references(

@@ -565,11 +565,11 @@ def test_bijstand_file(tmp_path: Path) -> None:
     )
 
 
-def test_header_only_is_a_valid_file_with_no_rows(tmp_path: Path) -> None:
-    result = parse_file("obligations", write(tmp_path, header("obligations") + "\n"))
+@pytest.mark.parametrize("kind", ["households", "creditors", "obligations", "bijstand"])
+def test_header_only_is_refused(tmp_path: Path, kind: FileKind) -> None:
+    result = parse_file(kind, write(tmp_path, header(kind) + "\n"), file="input.csv")
 
-    assert result.ok
-    assert result.rows == ()
+    assert [str(p) for p in result.problems] == ["input.csv:1: -: the file has no rows"]
 
 
 def test_comma_delimiter_bom_crlf_quotes_case_and_blank_lines(tmp_path: Path) -> None:

@@ -286,7 +286,7 @@ def test_every_input_problem_is_reported_at_once() -> None:
         payment_info_id="GEM//1",
         created_at=datetime(2026, 3, 2, 6, 0),  # naive
         execution_date=date(2026, 4, 3),  # Good Friday
-        debtor=Debtor("王", "NL00BNGH0123456789", "BNGH"),
+        debtor=Debtor("😀", "NL00BNGH0123456789", "BNGH"),  # an emoji has no transliteration
         transfers=(
             dataclasses.replace(HUUR, end_to_end_id="P 1"),
             dataclasses.replace(HUUR, end_to_end_id="P000000000002", creditor_iban="NL00X"),

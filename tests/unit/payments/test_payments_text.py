@@ -31,7 +31,12 @@ EXAMPLES = [
     ("Zorg & Zo", "Zorg + Zo"),
     ("Huur ‘maart’ – €50", "Huur 'maart' - EUR50"),
     ("ĳsselmonde", "ijsselmonde"),
-    ("王小明", ""),  # no transliteration for Han: dropped
+    ("王小明", "WangXiaoMing"),  # no own table: anyascii (pinyin)
+    ("Γιώργος Παπαδόπουλος", "Giorgos Papadopoylos"),
+    ("ዮናስ ገብረመድህን", "yonas gebremedhn"),  # Tigrinya (Ge'ez script)
+    ("Արամ Պետրոսյան", "Aram Petrosyan"),
+    ("გიორგი ბერიძე", "giorgi beridze"),
+    ("😀 Jan", "Jan"),  # a symbol is dropped, not spelled ':grinning:'
     ("  veel   ruimte\tenter\n ", "veel ruimte enter"),
     ("naam_met#teken*s", "naam-mettekens"),
 ]
