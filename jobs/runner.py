@@ -125,7 +125,14 @@ def _import_inbox(app: App, actor: str, counts: Counter[str]) -> list[str]:
     for path in sorted(p for p in inbox.iterdir() if p.suffix.lower() in INBOX_SUFFIXES):
         try:
             with app.engine.begin() as conn:
-                import_file(conn, "bijstand", path, actor, app.clock.now())
+                import_file(
+                    conn,
+                    "bijstand",
+                    path,
+                    actor,
+                    app.clock.now(),
+                    limits=app.settings.amount_limits,
+                )
         except FileRejected as exc:
             lines = [str(p) for p in exc.problems]
             _move(path, app.home.path("quarantine"))

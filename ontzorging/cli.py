@@ -161,7 +161,9 @@ def import_command(kind: str, file: Path) -> None:
     from jobs.locking import run_lock
 
     with run_lock(app.engine), app.engine.begin() as conn:
-        outcome = import_file(conn, kind, file, _actor(), app.clock.now())
+        outcome = import_file(
+            conn, kind, file, _actor(), app.clock.now(), limits=app.settings.amount_limits
+        )
     data = outcome.__dict__
     if outcome.status == "unchanged":
         message = f"{file.name}: identical to a file imported before; nothing changed"

@@ -54,7 +54,9 @@ def run_demo(
         path = registers / f"{kind}.csv"
         path.write_text(text, encoding="utf-8")
         with app.engine.begin() as conn:
-            outcome = import_file(conn, kind, path, DEMO_ACTOR, app.clock.now())
+            outcome = import_file(
+                conn, kind, path, DEMO_ACTOR, app.clock.now(), limits=app.settings.amount_limits
+            )
         say(f"  imported {outcome.rows_new} {kind}")
     runs = []
     for month in demo_data.MONTHS:

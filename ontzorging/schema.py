@@ -118,9 +118,7 @@ benefit_decisions = Table(
     metadata,
     # One decision per held payment: release (a genuine second payment) or
     # cancel (never paid). Recorded once, never changed.
-    Column(
-        "payment_id", String(80), ForeignKey("benefit_payments.payment_id"), primary_key=True
-    ),
+    Column("payment_id", String(80), ForeignKey("benefit_payments.payment_id"), primary_key=True),
     Column("decision", String(10), nullable=False),
     Column("decided_at", DateTime(timezone=True), nullable=False),
     Column("decided_by", String(100), nullable=False),
