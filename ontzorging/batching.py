@@ -396,9 +396,18 @@ def write_missing_files(conn: Connection, outbox: Path, settings: Settings) -> l
 
 
 def list_batches(conn: Connection) -> list[dict[str, Any]]:
-    files: dict[int, list[Any]] = defaultdict(list)
+    """Every batch with its files. ``files`` names only the files whose
+    writing was recorded (their SHA-256 is stored), so a name there is a file
+    in ``outbox/sepa/``; a file recorded at approval but not yet written (a
+    crash came in between; the next release or nightly run writes it) is in
+    ``files_pending``, never passed off as delivered."""
+    written: dict[int, list[Any]] = defaultdict(list)
+    pending: dict[int, list[str]] = defaultdict(list)
     for f in conn.execute(select(payment_files).order_by(payment_files.c.sequence)).mappings():
-        files[f["batch_id"]].append(f)
+        if f["sha256"] is None:
+            pending[f["batch_id"]].append(f["file_name"])
+        else:
+            written[f["batch_id"]].append(f)
     result = []
     for b in conn.execute(select(batches).order_by(batches.c.id)).mappings():
         result.append(
@@ -408,8 +417,9 @@ def list_batches(conn: Connection) -> list[dict[str, Any]]:
                 "execution_date": b["execution_date"].isoformat(),
                 "count": b["count"],
                 "total_cents": b["total_cents"],
-                "files": [f["file_name"] for f in files[b["id"]]],
-                "sha256": {f["file_name"]: f["sha256"] for f in files[b["id"]]},
+                "files": [f["file_name"] for f in written[b["id"]]],
+                "sha256": {f["file_name"]: f["sha256"] for f in written[b["id"]]},
+                "files_pending": pending[b["id"]],
                 "decided_by": b["decided_by"],
                 "reason": b["reason"],
             }

@@ -44,6 +44,7 @@ from ontzorging.schema import (
     payment_instructions,
     signals,
 )
+from ontzorging.spreadsheet_cells import neutralise_frame
 
 REPORT_LANGUAGE = "nl"  # the coaches' language
 # Column keys in report order; headers come from the catalogue (caseload.<key>).
@@ -321,7 +322,8 @@ def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
     sheet_name = catalogue(REPORT_LANGUAGE).text("caseload.sheet")
     try:
         with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
-            xlsx_frame(frame).to_excel(writer, sheet_name=sheet_name, index=False)
+            sheet = neutralise_frame(xlsx_frame(frame))  # names are data, never formulas
+            sheet.to_excel(writer, sheet_name=sheet_name, index=False)
             _format_sheet(writer.sheets[sheet_name], len(frame))
         os.replace(temporary, path)
     finally:

@@ -373,9 +373,11 @@ def batches_list() -> None:
 
     def human() -> None:
         for b in items:
+            waiting = " ".join(b["files_pending"])
+            pending = f" (not yet written: {waiting})" if waiting else ""
             click.echo(
                 f"{b['id']:>5} {b['status']:<18} {b['execution_date']} {b['count']:>7} "
-                f"{_euro(b['total_cents']):>16}  {' '.join(b['files'])}"
+                f"{_euro(b['total_cents']):>16}  {' '.join(b['files'])}{pending}"
             )
 
     emit(items, human)

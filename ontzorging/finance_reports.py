@@ -25,6 +25,7 @@ from ontzorging.schema import (
     payment_instructions,
 )
 from ontzorging.settings import Settings
+from ontzorging.spreadsheet_cells import neutralise_frame
 
 
 def _euro(cents: int) -> Decimal:
@@ -84,7 +85,7 @@ def write_batch_summary(conn: Connection, reports_dir: Path, batch_id: int) -> l
     stem = reports_dir / f"batch-{batch_id}-summary"
     parts = []
     for name, frame in frames.items():
-        parts.append(f"# {name}\n" + frame.to_csv(sep=";", index=False))
+        parts.append(f"# {name}\n" + _csv_text(frame))
     csv_path = stem.with_suffix(".csv")
     write_text_atomically(csv_path, "\n".join(parts))
     xlsx_path = stem.with_suffix(".xlsx")
@@ -169,17 +170,23 @@ def write_withheld_report(conn: Connection, reports_dir: Path, run_id: int) -> l
     frame = withheld_frame(conn, run_id)
     reports_dir.mkdir(parents=True, exist_ok=True)
     stem = reports_dir / f"withheld-run{run_id}"
-    write_text_atomically(stem.with_suffix(".csv"), frame.to_csv(sep=";", index=False))
+    write_text_atomically(stem.with_suffix(".csv"), _csv_text(frame))
     _write_xlsx(stem.with_suffix(".xlsx"), {"withheld": frame})
     return [stem.with_suffix(".csv"), stem.with_suffix(".xlsx")]
 
 
+def _csv_text(frame: pd.DataFrame) -> str:
+    """One table as CSV text; names in it are data, never formulas."""
+    return neutralise_frame(frame).to_csv(sep=";", index=False)
+
+
 def _write_xlsx(path: Path, frames: dict[str, pd.DataFrame]) -> None:
+    """One sheet per frame, written atomically; names in it are data, never formulas."""
     temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
     try:
         with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
             for name, frame in frames.items():
-                frame.to_excel(writer, sheet_name=name, index=False)
+                neutralise_frame(frame).to_excel(writer, sheet_name=name, index=False)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

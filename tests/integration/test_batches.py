@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -91,6 +92,27 @@ def test_approving_twice_or_rerendering_gives_no_second_file(
         gather_batches(conn, date(2026, 3, 27), settings, None, NOW)
         assert len(list_batches(conn)) == 1
     assert again == [first] and first.read_bytes() == content
+
+
+def test_batches_list_names_only_files_that_were_written(batched: Engine, tmp_path: Path) -> None:
+    """A file is listed once its writing is recorded; a file recorded at
+    approval but not yet written (a crash between the two) is pending."""
+    settings = load_settings()
+    outbox = tmp_path / "outbox" / "sepa"
+    with batched.begin() as conn:
+        (awaiting,) = list_batches(conn)
+        release_batch(conn, 1, "M. de Vries", NOW, settings)
+        (unwritten,) = list_batches(conn)
+        write_missing_files(conn, outbox, settings)
+        (released,) = list_batches(conn)
+    assert awaiting["status"] == "awaiting_approval"
+    assert (awaiting["files"], awaiting["sha256"], awaiting["files_pending"]) == ([], {}, [])
+    assert unwritten["files"] == [] and unwritten["sha256"] == {}
+    assert unwritten["files_pending"] == ["pain001-20260326-B1-1.xml"]
+    assert released["files"] == unwritten["files_pending"] and released["files_pending"] == []
+    for name in released["files"]:
+        data = (outbox / name).read_bytes()
+        assert released["sha256"][name] == hashlib.sha256(data).hexdigest()
 
 
 @pytest.mark.parametrize("rebatch", [False, True])
