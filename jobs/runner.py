@@ -101,7 +101,8 @@ def run_monthly(
 
 def _recover_outputs(app: App, counts: Counter[str]) -> None:
     """Make the files consistent with the database after a crash: remove
-    half-written temp files, write released files that are missing."""
+    half-written temp files, deliver released files not recorded as
+    delivered (a file found whole under its name is recorded, not rewritten)."""
     outbox = app.home.path("outbox/sepa")
     if outbox.is_dir():
         counts["temp_files_removed"] += len(clean_temp_files(outbox))
@@ -109,7 +110,8 @@ def _recover_outputs(app: App, counts: Counter[str]) -> None:
 
 
 def _write_files(app: App, counts: Counter[str]) -> None:
-    with app.engine.begin() as conn:
+    # Not one transaction: each file's delivery is committed as soon as it is written.
+    with app.engine.connect() as conn:
         written = write_release_outputs(
             conn, app.home.path("outbox/sepa"), app.home.path("reports"), app.settings
         )

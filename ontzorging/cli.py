@@ -399,18 +399,22 @@ def batches_show(batch_id: int) -> None:
 @click.option("--by", "actor", required=True, help="Name of the person who approves.")
 @handled
 def batches_approve(batch_id: int, actor: str) -> None:
-    """Approve a batch: its pain.001 file(s) are written to outbox/sepa/."""
+    """Approve a batch: its pain.001 file(s) are written to outbox/sepa/.
+
+    Every file is rendered and validated first; a payment that cannot be
+    written is taken out of the batch (cancelled, the money stays held) and
+    nothing is released (exit 1): check the batch and approve it again."""
     from jobs.locking import run_lock
-    from ontzorging.batching import list_batches, release_batch
+    from ontzorging.batching import approve_batch, list_batches
     from ontzorging.faults import checkpoint
     from ontzorging.finance_reports import write_release_outputs
 
     app = _app()
     with run_lock(app.engine):
-        with app.engine.begin() as conn:
-            released = release_batch(conn, batch_id, actor, app.clock.now(), app.settings)
+        released = approve_batch(app.engine, batch_id, actor, app.clock.now(), app.settings)
         checkpoint("released")
-        with app.engine.begin() as conn:
+        # Each file's delivery is committed on its own as soon as it is written.
+        with app.engine.connect() as conn:
             write_release_outputs(
                 conn, app.home.path("outbox/sepa"), app.home.path("reports"), app.settings
             )
@@ -418,7 +422,7 @@ def batches_approve(batch_id: int, actor: str) -> None:
     message = (
         f"batch {batch_id} approved by {actor}: "
         if released
-        else f"batch {batch_id} was approved before; no new file: "
+        else f"batch {batch_id} is already released (approved before); no new file: "
     )
     emit(item, lambda: click.echo(message + ", ".join(item["files"])))
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from ontzorging import demo_data
-from ontzorging.batching import list_batches, release_batch
+from ontzorging.batching import approve_batch, list_batches
 from ontzorging.bootstrap import App, bootstrap
 from ontzorging.db import upgrade_to_head
 from ontzorging.finance_reports import write_release_outputs
@@ -105,9 +105,8 @@ def _approve_all(app: App) -> list[tuple[int, list[str]]]:
         with app.engine.connect() as conn:
             waiting = [b["id"] for b in list_batches(conn) if b["status"] == "awaiting_approval"]
         for batch_id in waiting:
-            with app.engine.begin() as conn:
-                release_batch(conn, batch_id, DEMO_APPROVER, app.clock.now(), app.settings)
-        with app.engine.begin() as conn:
+            approve_batch(app.engine, batch_id, DEMO_APPROVER, app.clock.now(), app.settings)
+        with app.engine.connect() as conn:  # each file's delivery commits on its own
             write_release_outputs(
                 conn, app.home.path("outbox/sepa"), app.home.path("reports"), app.settings
             )

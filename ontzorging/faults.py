@@ -2,24 +2,38 @@
 
 When ``ONTZORGING_FAULT_AT`` names a checkpoint, the process kills itself
 there (``os._exit(137)``, as if it got SIGKILL: no cleanup, no rollback of
-anything already committed, no ``finally``). Production never sets it.
+anything already committed, no ``finally``). ``NAME@K`` kills it the K-th time
+the checkpoint is passed (``NAME`` is ``NAME@1``). Production never sets it.
 
 Checkpoints, in the order a nightly run passes them:
 ``run_started``, ``inbox_imported``, ``allocated`` (after the database commit,
-before any file is written), ``file_written`` (after the first payment file,
-before its SHA-256 is recorded), ``run_finished`` (before the run record is
-closed); and in ``batches approve``: ``released`` (after the commit, before
-the files).
+before any file is written), ``file_written`` (after a payment file's atomic
+rename, before its SHA-256 is recorded: ``file_written@2`` is between the
+files of one batch, file 1 recorded, file 2 in the outbox but not recorded),
+``file_recorded`` (after a file's record is committed, before the next file),
+``run_finished`` (before the run record is closed); and in ``batches
+approve``: ``released`` (after the commit, before the files), then
+``file_written`` and ``file_recorded`` per file as above.
 """
 
 from __future__ import annotations
 
 import os
+from collections import Counter
 
 FAULT_ENV = "ONTZORGING_FAULT_AT"
 KILLED_EXIT_CODE = 137
 
+_passed: Counter[str] = Counter()
+
 
 def checkpoint(name: str) -> None:
-    if os.environ.get(FAULT_ENV) == name:
+    wanted = os.environ.get(FAULT_ENV)
+    if not wanted:
+        return
+    point, _, times = wanted.partition("@")
+    if point != name:
+        return
+    _passed[name] += 1
+    if _passed[name] == int(times or 1):
         os._exit(KILLED_EXIT_CODE)

@@ -13,6 +13,9 @@ from sqlalchemy import Engine, func, select
 
 from ontzorging.batching import (
     BatchRefused,
+    BatchUnwritable,
+    DeliveryConflict,
+    approve_batch,
     gather_batches,
     list_batches,
     reject_batch,
@@ -20,7 +23,7 @@ from ontzorging.batching import (
     write_missing_files,
 )
 from ontzorging.checks import check_all
-from ontzorging.schema import payment_files, payment_instructions
+from ontzorging.schema import audit_log, batches, payment_files, payment_instructions, signals
 from ontzorging.settings import load_settings
 from payments.validate import validate_xsd
 from tests.conftest import NOW
@@ -45,6 +48,7 @@ def test_approved_batch_file_is_valid_and_equals_the_instructions(
     outbox = tmp_path / "outbox"
     with batched.begin() as conn:
         assert release_batch(conn, 1, "M. de Vries", NOW, settings) is True
+    with batched.connect() as conn:
         written = write_missing_files(conn, outbox, settings)
     assert len(written) == 1
     data = written[0].read_bytes()
@@ -79,6 +83,7 @@ def test_approving_twice_or_rerendering_gives_no_second_file(
     outbox = tmp_path / "outbox"
     with batched.begin() as conn:
         release_batch(conn, 1, "M. de Vries", NOW, settings)
+    with batched.connect() as conn:
         first = write_missing_files(conn, outbox, settings)[0]
     content = first.read_bytes()
     # A crash after the commit, before the file was written: no file, no SHA-256.
@@ -87,6 +92,7 @@ def test_approving_twice_or_rerendering_gives_no_second_file(
         conn.execute(payment_files.update().values(sha256=None))
     with batched.begin() as conn:
         assert release_batch(conn, 1, "someone else", NOW, settings) is False
+    with batched.connect() as conn:
         again = write_missing_files(conn, outbox, settings)
         assert write_missing_files(conn, outbox, settings) == []
         gather_batches(conn, date(2026, 3, 27), settings, None, NOW)
@@ -148,7 +154,7 @@ def test_every_file_of_a_split_batch_is_valid_and_adds_up(
     with engine.begin() as conn:
         gather_batches(conn, date(2026, 3, 26), settings, None, NOW)
         release_batch(conn, 1, "M. de Vries", NOW, settings)
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         written = write_missing_files(conn, tmp_path / "outbox", settings)
         expected = {
             r.end_to_end_id: (r.amount_cents, r.reference_kind, r.reference)
@@ -216,8 +222,147 @@ def test_a_file_finance_moved_away_is_never_written_again(batched: Engine, tmp_p
     outbox = tmp_path / "outbox"
     with batched.begin() as conn:
         release_batch(conn, 1, "M. de Vries", NOW, settings)
+    with batched.connect() as conn:
         first = write_missing_files(conn, outbox, settings)[0]
     first.rename(tmp_path / first.name)  # imported into the bank and archived
-    with batched.begin() as conn:
+    with batched.connect() as conn:
         assert write_missing_files(conn, outbox, settings) == []
     assert list(outbox.iterdir()) == []
+
+
+def _released_and_written(engine: Engine, tmp_path: Path) -> Path:
+    settings = load_settings()
+    with engine.begin() as conn:
+        release_batch(conn, 1, "M. de Vries", NOW, settings)
+    with engine.connect() as conn:
+        return write_missing_files(conn, tmp_path / "outbox", settings)[0]
+
+
+def test_a_file_in_the_outbox_whose_record_was_lost_is_recorded_not_rewritten(
+    batched: Engine, tmp_path: Path
+) -> None:
+    """A crash between the rename and the record: the file is there, whole."""
+    path = _released_and_written(batched, tmp_path)
+    with batched.begin() as conn:
+        digest = conn.execute(select(payment_files.c.sha256)).scalar_one()
+        conn.execute(payment_files.update().values(sha256=None))
+    before = path.stat()
+    with batched.connect() as conn:
+        assert write_missing_files(conn, tmp_path / "outbox", load_settings()) == [path]
+        assert conn.execute(select(payment_files.c.sha256)).scalar_one() == digest
+        actions = list(conn.execute(select(audit_log.c.action).order_by(audit_log.c.id)).scalars())
+    after = path.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert actions[-2:] == ["file_written", "file_found_written"]
+
+
+def test_another_file_under_a_released_name_is_never_overwritten(
+    batched: Engine, tmp_path: Path
+) -> None:
+    path = _released_and_written(batched, tmp_path)
+    with batched.begin() as conn:
+        conn.execute(payment_files.update().values(sha256=None))
+    path.write_bytes(b"<Document>someone else's payments</Document>")
+    with batched.connect() as conn, pytest.raises(DeliveryConflict, match=path.name):
+        write_missing_files(conn, tmp_path / "outbox", load_settings())
+    assert path.read_bytes() == b"<Document>someone else's payments</Document>"
+    with batched.connect() as conn:
+        assert conn.execute(select(payment_files.c.sha256)).scalar_one() is None
+
+
+def test_no_file_is_written_for_a_release_that_is_not_committed(
+    batched: Engine, tmp_path: Path
+) -> None:
+    settings = load_settings()
+    with batched.begin() as conn:
+        release_batch(conn, 1, "M. de Vries", NOW, settings)
+        with pytest.raises(RuntimeError, match="not committed"):
+            write_missing_files(conn, tmp_path / "outbox", settings)
+    assert list((tmp_path / "outbox").iterdir()) == []
+
+
+GEEZ_ONLY = "\u1230\u120b\u121d \u12d3\u1208\u121d"  # no letter of it has a Latin form
+CONTROL_ONLY = "\x01\x02\x07"
+
+
+def _unwritable_payee(engine: Engine, name: str) -> tuple[int, str, int]:
+    """Give one instruction of batch 1 a payee name no pain.001 file can carry."""
+    pi = payment_instructions
+    with engine.begin() as conn:
+        bad_id, e2e, cents = conn.execute(
+            select(pi.c.id, pi.c.end_to_end_id, pi.c.amount_cents)
+            .where(pi.c.batch_id == 1, pi.c.creditor_id.is_not(None))
+            .order_by(pi.c.id)
+            .limit(1)
+        ).one()
+        conn.execute(pi.update().where(pi.c.id == bad_id).values(payee_name=name))
+    return bad_id, e2e, cents
+
+
+@pytest.mark.parametrize("name", [GEEZ_ONLY, CONTROL_ONLY])
+def test_a_payment_that_cannot_be_written_is_taken_out_and_nothing_released(
+    batched: Engine, tmp_path: Path, name: str
+) -> None:
+    settings = load_settings()
+    bad_id, e2e, cents = _unwritable_payee(batched, name)
+    with batched.connect() as conn:
+        count, total = conn.execute(select(batches.c.count, batches.c.total_cents)).one()
+    with pytest.raises(BatchUnwritable) as refused:
+        approve_batch(batched, 1, "M. de Vries", NOW, settings)
+    message = str(refused.value)
+    assert f"instruction {bad_id} (EndToEndId {e2e}" in message and "name" in message
+    assert "100000009" not in message  # never a BSN
+    assert [u.instruction_id for u in refused.value.instructions] == [bad_id]
+    pi = payment_instructions
+    with batched.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(payment_files)).scalar() == 0
+        batch = conn.execute(select(batches)).mappings().one()
+        bad = conn.execute(select(pi).where(pi.c.id == bad_id)).mappings().one()
+        statuses = set(conn.execute(select(pi.c.status).where(pi.c.batch_id == 1)).scalars())
+        kinds = list(conn.execute(select(signals.c.kind, signals.c.subject)))
+        assert check_all(conn) == []
+    assert batch["status"] == "awaiting_approval"
+    assert (batch["count"], batch["total_cents"]) == (count - 1, total - cents)
+    assert (bad["status"], bad["batch_id"]) == ("cancelled", None)
+    assert statuses == {"pending"}
+    assert ("payment_cancelled", f"instruction {bad_id}") in kinds
+    # The approver looks again and approves the rest: one file, without it.
+    assert approve_batch(batched, 1, "M. de Vries", NOW, settings) is True
+    with batched.connect() as conn:
+        written = write_missing_files(conn, tmp_path / "outbox", settings)
+        assert check_all(conn) == []
+    data = b"".join(p.read_bytes() for p in written)
+    assert f"<EndToEndId>{e2e}<".encode() not in data and data.count(b"<EndToEndId>") == count - 1
+
+
+def test_a_file_fault_of_no_payment_releases_nothing_and_takes_nothing_out(
+    batched: Engine,
+) -> None:
+    base = load_settings()
+    wrong = replace(base.municipality, iban="NL00BANK0123456789")
+    with pytest.raises(BatchUnwritable, match="IBAN") as refused:
+        approve_batch(batched, 1, "M. de Vries", NOW, replace(base, municipality=wrong))
+    assert refused.value.instructions == () and refused.value.problems
+    with batched.connect() as conn:
+        statuses = set(conn.execute(select(payment_instructions.c.status)).scalars())
+        assert conn.execute(select(batches.c.status)).scalar_one() == "awaiting_approval"
+    assert statuses == {"pending"}
+
+
+def test_without_approval_the_unwritable_payment_is_taken_out_and_the_rest_released(
+    engine: Engine, tmp_path: Path
+) -> None:
+    base = load_settings()
+    settings = replace(base, sepa=replace(base.sepa, require_approval=False))
+    load_registers(engine, tmp_path)
+    run_months(engine, tmp_path, MARCH, settings)
+    pi = payment_instructions
+    with engine.begin() as conn:
+        bad_id = conn.execute(select(func.min(pi.c.id)).where(pi.c.creditor_id.is_not(None)))
+        bad_id = bad_id.scalar_one()
+        conn.execute(pi.update().where(pi.c.id == bad_id).values(payee_name=GEEZ_ONLY))
+        counts = gather_batches(conn, date(2026, 3, 26), settings, None, NOW)
+        assert check_all(conn) == []
+        statuses = dict(conn.execute(select(pi.c.id, pi.c.status)).all())
+    assert counts["instructions_taken_out"] == 1 and counts["batches_released"] == 1
+    assert statuses.pop(bad_id) == "cancelled" and set(statuses.values()) == {"released"}
