@@ -100,13 +100,14 @@ def run_monthly(
 
 
 def _recover_outputs(app: App, counts: Counter[str]) -> None:
-    """Make the files consistent with the database after a crash: remove
-    half-written temp files, deliver released files not recorded as
-    delivered (a file found whole under its name is recorded, not rewritten)."""
+    """Make the files consistent with the database after a crash: publish
+    files recorded but not yet renamed into place, deliver released files not
+    recorded (a file found whole under its name is recorded, not rewritten),
+    then remove temp files no delivery needs."""
+    _write_files(app, counts)
     outbox = app.home.path("outbox/sepa")
     if outbox.is_dir():
         counts["temp_files_removed"] += len(clean_temp_files(outbox))
-    _write_files(app, counts)
 
 
 def _write_files(app: App, counts: Counter[str]) -> None:

@@ -40,7 +40,7 @@ from ontzorging.settings import Settings
 from ontzorging.signals import signal_row
 from payments.calendar import execution_date
 from payments.errors import PaymentsError
-from payments.files import sha256_of_file, write_atomically
+from payments.files import publish, sha256_of_file, stage, staged_files
 from payments.pain001 import Debtor, PaymentFile, Transfer, render_pain001
 from payments.references import Reference
 
@@ -640,7 +640,7 @@ def write_missing_files(conn: Connection, outbox: Path, settings: Settings) -> l
     The records are committed on a connection of their own: ``conn`` must
     not hold an uncommitted release (refused before any file is written)."""
     outbox.mkdir(parents=True, exist_ok=True)
-    delivered = []
+    delivered = _publish_recorded(conn, outbox)
     unconfirmed = (
         conn.execute(
             select(payment_files)
@@ -658,13 +658,40 @@ def write_missing_files(conn: Connection, outbox: Path, settings: Settings) -> l
         found = path.exists()
         if found:
             _refuse_if_other(conn.engine, row, path, digest, settings)
+            _record_delivery(conn.engine, row, digest, found, settings)
         else:
-            write_atomically(path, data)
+            temp = stage(path, data)
+            _record_delivery(conn.engine, row, digest, found, settings)
+            checkpoint("file_recorded")
+            publish(temp, path)
             checkpoint("file_written")
-        _record_delivery(conn.engine, row, digest, found, settings)
-        checkpoint("file_recorded")
         delivered.append(path)
     return delivered
+
+
+def _publish_recorded(conn: Connection, outbox: Path) -> list[Path]:
+    """Finish the delivery of files recorded but not yet renamed into place
+    (a crash between the two): their staged bytes are exactly what was
+    recorded. A recorded file that is absent without a staged copy was taken
+    by finance and is never written again."""
+    staged = staged_files(outbox)
+    if not staged:
+        return []
+    recorded = dict(
+        conn.execute(
+            select(payment_files.c.file_name, payment_files.c.sha256).where(
+                payment_files.c.file_name.in_(sorted(staged)),
+                payment_files.c.sha256.is_not(None),
+            )
+        ).all()
+    )
+    published = []
+    for name, digest in recorded.items():
+        path, temp = outbox / name, staged[name]
+        if not path.exists() and sha256_of_file(temp) == digest:
+            publish(temp, path)
+            published.append(path)
+    return published
 
 
 def _require_committed(engine: Engine, row: Any) -> None:

@@ -7,13 +7,13 @@ the checkpoint is passed (``NAME`` is ``NAME@1``). Production never sets it.
 
 Checkpoints, in the order a nightly run passes them:
 ``run_started``, ``inbox_imported``, ``allocated`` (after the database commit,
-before any file is written), ``file_written`` (after a payment file's atomic
-rename, before its SHA-256 is recorded: ``file_written@2`` is between the
-files of one batch, file 1 recorded, file 2 in the outbox but not recorded),
-``file_recorded`` (after a file's record is committed, before the next file),
-``run_finished`` (before the run record is closed); and in ``batches
-approve``: ``released`` (after the commit, before the files), then
-``file_written`` and ``file_recorded`` per file as above.
+before any file is written), ``file_recorded`` (a payment file is staged
+beside the outbox and its SHA-256 recorded, not yet renamed into place:
+``file_recorded@2`` is between the files of one batch, file 1 in the outbox,
+file 2 recorded and staged), ``file_written`` (after the file's atomic rename,
+before the next file), ``run_finished`` (before the run record is closed);
+and in ``batches approve``: ``released`` (after the commit, before the
+files), then ``file_recorded`` and ``file_written`` per file as above.
 """
 
 from __future__ import annotations

@@ -39,7 +39,17 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> str:
         if _sha256_of(target) == digest:
             return digest
         raise FileConflict(f"{target} already exists with different content; not overwritten")
-    temp = temp_path_for(target)
+    publish(stage(target, data), target)
+    return digest
+
+
+def stage(path: Path, data: bytes) -> Path:
+    """Write ``data`` durably to the temp file beside ``path``; return the temp file.
+
+    Staging apart from :func:`publish` lets a caller record the delivery in
+    between: a crash then leaves a recorded file whose temp file is still
+    there to publish, never a published file that is not recorded."""
+    temp = temp_path_for(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(temp, flags, FILE_MODE)
     try:
@@ -54,9 +64,22 @@ def write_atomically(path: str | os.PathLike[str], data: bytes) -> str:
         temp.unlink(missing_ok=True)
         raise
     os.close(fd)
-    os.replace(temp, target)
-    _fsync_directory(target.parent)
-    return digest
+    return temp
+
+
+def publish(temp: Path, path: Path) -> None:
+    """Rename the staged ``temp`` over ``path`` and make the rename durable."""
+    os.replace(temp, path)
+    _fsync_directory(path.parent)
+
+
+def staged_files(directory: str | os.PathLike[str]) -> dict[str, Path]:
+    """Final name -> temp file, for every ``.<name>.tmp`` in ``directory``."""
+    return {
+        entry.name[1:-4]: entry
+        for entry in sorted(Path(directory).iterdir())
+        if _TEMP_NAME.fullmatch(entry.name) and entry.is_file()
+    }
 
 
 def clean_temp_files(directory: str | os.PathLike[str]) -> tuple[str, ...]:
