@@ -20,8 +20,10 @@ from ontzorging.caseload import write_caseload_report
 from ontzorging.faults import checkpoint
 from ontzorging.finance_reports import write_release_outputs, write_withheld_report
 from ontzorging.imports import import_file
+from ontzorging.incidents import safe_summary
 from ontzorging.overviews import write_overviews
 from ontzorging.parsing.problems import FileRejected
+from ontzorging.private_files import private_file
 from ontzorging.signals import raise_period_signals
 from payments.files import clean_temp_files
 
@@ -58,7 +60,7 @@ def run_nightly(app: App, as_of: date, actor: str = "ontzorging") -> RunOutcome:
             _write_files(app, counts)
             checkpoint("run_finished")
         except BaseException as exc:
-            finish_run(app.engine, run_id, "failed", counts, app.clock.now(), repr(exc))
+            finish_run(app.engine, run_id, "failed", counts, app.clock.now(), safe_summary(exc))
             raise
         status = "succeeded" if not problems else "succeeded_with_rejections"
         if counts["allocation_failures"]:
@@ -92,7 +94,7 @@ def run_monthly(
                 counts["reports"] += len(reports)
             problems = written.pdf_failures
         except BaseException as exc:
-            finish_run(app.engine, run_id, "failed", counts, app.clock.now(), repr(exc))
+            finish_run(app.engine, run_id, "failed", counts, app.clock.now(), safe_summary(exc))
             raise
         status = "succeeded" if not problems else "succeeded_with_problems"
         finish_run(app.engine, run_id, status, counts, app.clock.now())
@@ -151,5 +153,7 @@ def _import_inbox(app: App, actor: str, counts: Counter[str]) -> list[str]:
 
 
 def _move(path: Path, directory: Path) -> None:
+    """Move an inbox file into the home; a rename keeps the mode it was
+    dropped with, so it is made private to the owner here."""
     directory.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(path), directory / path.name)
+    private_file(Path(shutil.move(str(path), directory / path.name)))

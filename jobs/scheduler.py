@@ -45,7 +45,6 @@ import signal
 import sys
 import threading
 import time
-import traceback
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from types import FrameType
@@ -63,8 +62,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import make_url
 
 from jobs.locking import LockHeld
-from ontzorging.bootstrap import App, bootstrap
+from ontzorging.bootstrap import App, bootstrap, resolve_home
+from ontzorging.incidents import new_reference, safe_summary, write_incident
 from ontzorging.periods import add_months, month_of
+from ontzorging.private_files import owner_only_umask
 from ontzorging.settings import ScheduleSettings
 
 TEST_INTERVAL_ENV = "ONTZORGING_SCHEDULER_TEST_INTERVAL_SECONDS"
@@ -154,14 +155,7 @@ def _run_job(kind: str, home: str, config: str | None, database_url: str | None)
         _event(logging.WARNING, "run_skipped", kind=kind, reason="lock_held")
         return
     except Exception as exc:
-        _event(
-            logging.ERROR,
-            "run_failed",
-            kind=kind,
-            error_type=type(exc).__name__,
-            error=str(exc),
-            traceback="".join(traceback.format_exception(exc)),
-        )
+        _log_failure(kind, home, exc)
         return
     finally:
         if app is not None:
@@ -176,6 +170,23 @@ def _run_job(kind: str, home: str, config: str | None, database_url: str | None)
         problems=len(outcome.problems),
         duration_s=round(time.monotonic() - started, 3),
         counts=outcome.counts,
+    )
+
+
+def _log_failure(kind: str, home: str, exc: Exception) -> None:
+    """One line without the exception's text (a database error's holds
+    names, IBANs and BSNs); the traceback goes to the home's incident log."""
+    now = datetime.now().astimezone()
+    reference = new_reference(now)
+    incident_log = write_incident(resolve_home(home).root, reference, now, f"scheduler {kind}", exc)
+    _event(
+        logging.ERROR,
+        "run_failed",
+        kind=kind,
+        error_type=type(exc).__name__,
+        error=safe_summary(exc),
+        reference=reference,
+        incident_log=str(incident_log) if incident_log else None,
     )
 
 
@@ -204,6 +215,7 @@ def serve(
     environ: Mapping[str, str] = os.environ,
 ) -> None:
     """Run the scheduler in the foreground until SIGTERM/SIGINT."""
+    owner_only_umask()  # its runs write into the data home: nothing for group or others
     configure_logging()
     app = bootstrap(home, config, database_url)  # settings and schema checked at start
     args = _job_args(app, config, database_url, environ)

@@ -10,10 +10,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
 from ontzorging.db import make_engine, require_head
-from ontzorging.settings import Settings, load_settings
+from ontzorging.private_files import PRIVATE_DIR_MODE, private_dir, private_file
+from ontzorging.settings import Settings, SettingsError, load_settings
 
+DATABASE_FILE = "ontzorging.db"
 HOME_DIRS = (
     "inbox/bijstand",
     "inbox/bank",
@@ -22,11 +25,16 @@ HOME_DIRS = (
     "reports",
     "archive",
     "quarantine",
+    "logs",
 )
 
 
 class ClockError(Exception):
     """ONTZORGING_TODAY is not a date."""
+
+
+class HomeNotWritable(Exception):
+    """A command that writes was started on a data home it cannot write to."""
 
 
 @dataclass(frozen=True)
@@ -35,14 +43,41 @@ class Home:
 
     @property
     def database_url(self) -> str:
-        return f"sqlite:///{self.root / 'ontzorging.db'}"
+        return f"sqlite:///{self.root / DATABASE_FILE}"
+
+    @property
+    def read_only_database_url(self) -> str:
+        """The home's SQLite database opened without writing anything.
+
+        In WAL mode SQLite creates ``-shm`` beside the database even to read,
+        which a read-only folder refuses. With no ``-wal`` file the last
+        writer closed cleanly and everything is in the database file, so
+        ``immutable`` (no ``-shm``, no locking) reads it all. A ``-wal`` file
+        may hold commits not yet copied into the database, which
+        ``immutable`` would not see: then SQLite reads through the ``-wal``
+        and ``-shm`` that are there."""
+        database = self.root / DATABASE_FILE
+        wal_exists = database.with_name(f"{DATABASE_FILE}-wal").exists()
+        flags = "mode=ro" if wal_exists else "mode=ro&immutable=1"
+        return f"sqlite:///file:{database}?{flags}&uri=true"
 
     def path(self, name: str) -> Path:
         return self.root / name
 
     def create(self) -> None:
+        """Make the home and its folders, 0700; tighten a home made before
+        (by hand or by an older version) and its database files likewise."""
+        private_dir(self.root)
         for name in HOME_DIRS:
-            (self.root / name).mkdir(parents=True, exist_ok=True)
+            for folder in (*reversed(Path(name).parents[:-1]), Path(name)):
+                private_dir(self.root / folder)
+        for database_file in self.root.glob(f"{DATABASE_FILE}*"):
+            if database_file.is_file() and not database_file.is_symlink():
+                private_file(database_file)
+
+    def is_writable(self) -> bool:
+        """False for a home that exists but this user may not write to."""
+        return not self.root.exists() or os.access(self.root, os.W_OK)
 
 
 @dataclass(frozen=True)
@@ -95,14 +130,27 @@ def bootstrap(
     database_url: str | None = None,
     *,
     require_schema: bool = True,
+    read_only: bool = False,
 ) -> App:
+    """``read_only``: the command only reads, so a home it may not write to
+    is fine (its SQLite database is then opened read-only); a command that
+    writes is refused such a home with :class:`HomeNotWritable`."""
     resolved = resolve_home(home)
     config_path = config or os.environ.get("ONTZORGING_CONFIG") or None
     settings = load_settings(Path(config_path) if config_path else None)
     url = database_url or os.environ.get("ONTZORGING_DATABASE_URL") or resolved.database_url
-    if url.startswith("sqlite") and url == resolved.database_url:
-        resolved.root.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(url)
+    writable = resolved.is_writable()
+    if not writable and not read_only:
+        raise HomeNotWritable(f"the data home {resolved.root} is not writable")
+    if url == resolved.database_url:
+        if writable:
+            resolved.root.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
+        else:
+            url = resolved.read_only_database_url
+    try:
+        engine = make_engine(url)
+    except (ArgumentError, NoSuchModuleError) as exc:  # the text would echo a password
+        raise SettingsError("database URL: not a database URL this program can use") from exc
     if require_schema:
         require_head(engine)
     return App(resolved, settings, engine, make_clock(settings))

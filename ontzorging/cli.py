@@ -7,24 +7,31 @@ from __future__ import annotations
 
 import getpass
 import json
+import os
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
+from sqlalchemy import make_url
 
-from ontzorging.bootstrap import App, ClockError, bootstrap
+from ontzorging.bootstrap import App, ClockError, HomeNotWritable, bootstrap, resolve_home
 from ontzorging.db import DatabaseNotReady, upgrade_to_head
+from ontzorging.incidents import is_database_unreachable, new_reference, write_incident
 from ontzorging.parsing.problems import FileRejected
 from ontzorging.periods import format_month, parse_month
+from ontzorging.private_files import owner_only_umask
+from ontzorging.schema import ACTOR_NAME_MAX_CHARS
 from ontzorging.settings import SettingsError
 from ontzorging.statements import UnknownHousehold
 
 EXIT_FAILED = 1
+EXIT_INTERNAL = 70
 EXIT_LOCKED = 75
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,10 +74,16 @@ def _wants_json() -> bool:
     return bool(_opts().get("json"))
 
 
-def _app(require_schema: bool = True) -> App:
+def _app(require_schema: bool = True, read_only: bool = False) -> App:
+    """``read_only=True`` for commands that only read: they also work on a
+    data home this user may not write to."""
     o = _opts()
     return bootstrap(
-        o.get("home"), o.get("config"), o.get("database_url"), require_schema=require_schema
+        o.get("home"),
+        o.get("config"),
+        o.get("database_url"),
+        require_schema=require_schema,
+        read_only=read_only,
     )
 
 
@@ -102,12 +115,56 @@ def _failures() -> Iterator[None]:
         SettingsError,
         DatabaseNotReady,
         ClockError,
+        HomeNotWritable,
         UnknownHousehold,
         CommandFailed,
         ValueError,
     ) as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_FAILED)
+    except PermissionError as exc:
+        click.echo(f"error: permission denied: {exc.filename or exc.strerror}", err=True)
+        sys.exit(EXIT_FAILED)
+    except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+        raise  # click's own: usage errors (exit 2) and aborts
+    except Exception as exc:
+        _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> NoReturn:
+    """A bug or a database failure: one line without the exception's text
+    (a database error's text holds names, IBANs, amounts and BSNs), exit 70;
+    the traceback goes to the incident log in the data home."""
+    now = datetime.now().astimezone()  # a log stamp, not a booking date: no Clock
+    reference = new_reference(now)
+    command = click.get_current_context().command_path
+    log = write_incident(resolve_home(_opts().get("home")).root, reference, now, command, exc)
+    if is_database_unreachable(exc):
+        code, message = "database_unavailable", f"the database does not answer ({_database()})"
+    else:
+        code, message = "internal", f"internal error ({type(exc).__name__})"
+    where = f"details in {log}" if log else "no incident log could be written"
+    click.echo(f"error: {message}; {where} (reference {reference})", err=True)
+    if _wants_json():
+        error = {"code": code, "message": message, "reference": reference}
+        click.echo(json.dumps({"error": error}))
+    sys.exit(EXIT_INTERNAL)
+
+
+def _database() -> str:
+    """Which database, without user name or password: host, port, name."""
+    o = _opts()
+    home = resolve_home(o.get("home"))
+    text = o.get("database_url") or os.environ.get("ONTZORGING_DATABASE_URL") or home.database_url
+    try:
+        url = make_url(text)
+    except Exception:
+        return "the database URL given"
+    if url.get_backend_name() == "sqlite":
+        return f"SQLite file {url.database}"
+    port = f":{url.port}" if url.port else ""
+    host = url.host or "the local socket"
+    return f"{url.get_backend_name()} at {host}{port}, database {url.database}"
 
 
 def handled(func: F) -> F:
@@ -126,10 +183,37 @@ def _actor() -> str:
         return "ontzorging"
 
 
+class ActorName(click.ParamType):
+    """A ``--by`` name as the audit columns hold it: at most
+    ``ACTOR_NAME_MAX_CHARS`` characters (longer fails the insert on
+    PostgreSQL) and no control or format characters, which could fake or
+    hide lines in a record read on a terminal."""
+
+    name = "NAME"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        if not text:
+            self.fail("a name is required", param, ctx)
+        if len(text) > ACTOR_NAME_MAX_CHARS:
+            self.fail(f"at most {ACTOR_NAME_MAX_CHARS} characters, not {len(text)}", param, ctx)
+        if any(_is_control(char) for char in text):
+            self.fail("control characters are not allowed in a name", param, ctx)
+        return text
+
+
+def _is_control(char: str) -> bool:
+    return unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
+ACTOR_NAME = ActorName()
+
+
 @click.group()
 @common_options
 def main() -> None:
     """Ontzorging: pays fixed costs from bijstand (art. 56a Participatiewet)."""
+    owner_only_umask()  # the data home holds BSNs: nothing in it for group or others
 
 
 @main.command()
@@ -254,7 +338,7 @@ def runs() -> None:
 def runs_list() -> None:
     from jobs.runs import list_runs
 
-    items = list_runs(_app().engine)
+    items = list_runs(_app(read_only=True).engine)
 
     def human() -> None:
         for r in items:
@@ -275,7 +359,7 @@ def statement(household_id: str, period: str) -> None:
     """What happened to a household's money in a month."""
     from ontzorging.statements import statement as build
 
-    with _app().engine.connect() as conn:
+    with _app(read_only=True).engine.connect() as conn:
         data = build(conn, household_id, parse_month(period))
     emit(data, lambda: _print_statement(data))
 
@@ -315,7 +399,7 @@ def households() -> None:
 def households_list() -> None:
     from ontzorging.households import list_households
 
-    with _app().engine.connect() as conn:
+    with _app(read_only=True).engine.connect() as conn:
         items = list_households(conn)
 
     def human() -> None:
@@ -335,7 +419,7 @@ def households_list() -> None:
 def households_show(household_id: str, reveal_bsn: bool) -> None:
     from ontzorging.households import show_household
 
-    with _app().engine.connect() as conn:
+    with _app(read_only=True).engine.connect() as conn:
         data = show_household(conn, household_id, reveal_bsn)
     emit(data, lambda: click.echo(json.dumps(data, indent=2, ensure_ascii=False)))
 
@@ -344,7 +428,9 @@ def households_show(household_id: str, reveal_bsn: bool) -> None:
 @click.argument("household_id")
 @click.option("--date", "on", required=True, type=click.DateTime(["%Y-%m-%d"]))
 @click.option("--reason", required=True)
-@click.option("--by", "actor", default=None, help="Who decides (default: the OS user).")
+@click.option(
+    "--by", "actor", type=ACTOR_NAME, default=None, help="Who decides (default: the OS user)."
+)
 @handled
 def households_end(household_id: str, on: Any, reason: str, actor: str | None) -> None:
     from jobs.locking import run_lock
@@ -368,7 +454,7 @@ def batches_group() -> None:
 def batches_list() -> None:
     from ontzorging.batching import list_batches
 
-    with _app().engine.connect() as conn:
+    with _app(read_only=True).engine.connect() as conn:
         items = list_batches(conn)
 
     def human() -> None:
@@ -389,14 +475,16 @@ def batches_list() -> None:
 def batches_show(batch_id: int) -> None:
     from ontzorging.batching import show_batch
 
-    with _app().engine.connect() as conn:
+    with _app(read_only=True).engine.connect() as conn:
         data = show_batch(conn, batch_id)
     emit(data, lambda: click.echo(json.dumps(data, indent=2)))
 
 
 @batches_group.command("approve")
 @click.argument("batch_id", type=int)
-@click.option("--by", "actor", required=True, help="Name of the person who approves.")
+@click.option(
+    "--by", "actor", type=ACTOR_NAME, required=True, help="Name of the person who approves."
+)
 @handled
 def batches_approve(batch_id: int, actor: str) -> None:
     """Approve a batch: its pain.001 file(s) are written to outbox/sepa/.
@@ -429,7 +517,7 @@ def batches_approve(batch_id: int, actor: str) -> None:
 
 @batches_group.command("reject")
 @click.argument("batch_id", type=int)
-@click.option("--by", "actor", required=True)
+@click.option("--by", "actor", type=ACTOR_NAME, required=True)
 @click.option("--reason", required=True)
 @click.option(
     "--rebatch",
@@ -522,7 +610,7 @@ def signals_group() -> None:
 
 @signals_group.command("resolve")
 @click.argument("signal_id", type=int)
-@click.option("--by", "actor", required=True, help="The coach who resolves it.")
+@click.option("--by", "actor", type=ACTOR_NAME, required=True, help="The coach who resolves it.")
 @click.option("--note", required=True, help="What was done about it.")
 @handled
 def signals_resolve(signal_id: int, actor: str, note: str) -> None:
@@ -547,7 +635,7 @@ def check() -> None:
     """Check the invariants of ledger and payments; exit 1 on any violation."""
     from ontzorging.checks import check_all
 
-    with _app().engine.connect() as conn:
+    with _app(read_only=True).engine.connect() as conn:
         problems = check_all(conn)
     emit(
         {"ok": not problems, "problems": problems},
@@ -569,7 +657,7 @@ def export() -> None:
 def export_beancount_command(household: str | None, output: Path | None) -> None:
     from ledger.beancount_export import export_beancount
 
-    with _app().engine.connect() as conn:
+    with _app(read_only=True).engine.connect() as conn:
         lines = export_beancount(conn, household)
         if output is None:
             for line in lines:

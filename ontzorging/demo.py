@@ -17,6 +17,7 @@ from ontzorging.db import upgrade_to_head
 from ontzorging.finance_reports import write_release_outputs
 from ontzorging.imports import import_file
 from ontzorging.periods import format_month
+from ontzorging.private_files import owner_only_umask
 from ontzorging.schema import imported_files
 from ontzorging.statements import statement
 
@@ -38,6 +39,7 @@ def run_demo(
 ) -> dict[str, Any]:
     from jobs.runner import run_monthly, run_nightly
 
+    owner_only_umask()  # the demo's households are made up, but its home is a real one
     app = bootstrap(home, config, database_url, require_schema=False)
     app.home.create()
     upgrade_to_head(app.engine)

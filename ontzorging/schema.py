@@ -24,6 +24,8 @@ from ledger.schema import metadata
 
 ID = String(35)  # every external id: SEPA's Max35Text
 BIGID = BigInteger().with_variant(Integer, "sqlite")  # autoincrement on both
+ACTOR_NAME_MAX_CHARS = 100  # who imported, decided, resolved: a person's or account's name
+ACTOR = String(ACTOR_NAME_MAX_CHARS)
 
 imported_files = Table(
     "imported_files",
@@ -34,7 +36,7 @@ imported_files = Table(
     Column("sha256", String(64), nullable=False),
     Column("row_count", Integer, nullable=False),
     Column("imported_at", DateTime(timezone=True), nullable=False),
-    Column("imported_by", String(100), nullable=False),
+    Column("imported_by", ACTOR, nullable=False),
     UniqueConstraint("kind", "sha256"),
 )
 
@@ -187,7 +189,7 @@ batches = Table(
     Column("total_cents", BigInteger, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("run_id", Integer, ForeignKey("runs.id")),
-    Column("decided_by", String(100)),
+    Column("decided_by", ACTOR),
     Column("decided_at", DateTime(timezone=True)),
     Column("reason", String(200)),
 )
@@ -226,7 +228,7 @@ instruction_events = Table(
     Column("instruction_id", BigInteger, ForeignKey("payment_instructions.id"), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("status", String(12), nullable=False),
-    Column("actor", String(100), nullable=False),
+    Column("actor", ACTOR, nullable=False),
     Column("reason", String(200)),
     Index("ix_instruction_events_instruction", "instruction_id"),
 )
@@ -258,7 +260,7 @@ signals = Table(
     Column("raised_on", Date, nullable=False),
     Column("detail", String(300), nullable=False),
     Column("resolved_on", Date),
-    Column("resolved_by", String(100)),
+    Column("resolved_by", ACTOR),
     UniqueConstraint("household_id", "kind", "subject"),
 )
 
@@ -267,7 +269,7 @@ audit_log = Table(
     metadata,
     Column("id", BIGID, primary_key=True),
     Column("at", DateTime(timezone=True), nullable=False),
-    Column("actor", String(100), nullable=False),
+    Column("actor", ACTOR, nullable=False),
     Column("action", String(40), nullable=False),
     Column("subject", String(120), nullable=False),
     Column("detail", Text, nullable=False),
