@@ -113,7 +113,8 @@ def _is_xml(path: Path) -> bool:
         return handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
-_LINE = re.compile(r"^line (\d+): ")
+# "line N: <Tag>: message" from the pain.001 reader; the tag becomes the column.
+_LINE = re.compile(r"^line (\d+): (?:<(\w+)>: )?")
 
 
 def _parse_payout_file(conn: Connection, path: Path) -> tuple[list[Any], list[Problem]]:
@@ -130,8 +131,9 @@ def _parse_payout_file(conn: Connection, path: Path) -> tuple[list[Any], list[Pr
         for text in found:
             match = _LINE.match(text)
             line = int(match.group(1)) if match else 0
+            column = (match.group(2) if match else None) or "pain.001"
             problems.append(
-                Problem(str(path), line, "pain.001", text[match.end() :] if match else text)
+                Problem(str(path), line, column, text[match.end() :] if match else text)
             )
         return [], problems
     owners: dict[str, list[str]] = {}
