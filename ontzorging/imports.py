@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,9 @@ from payments.pain001_reader import read_pain001_file
 REGISTER_KINDS = ("households", "creditors", "obligations", "bijstand")
 # Ids per IN (...) query: below every database's parameter limit.
 LOOKUP_CHUNK = 900
+# Rows per insert: a benefits run of 500,000 rows as parameter dicts at once
+# would take about half a gigabyte.
+INSERT_CHUNK = 10_000
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ def _parse_payout_file(conn: Connection, path: Path) -> tuple[list[Any], list[Pr
         message_id, transfers = read_pain001_file(path)
     except PaymentsError as exc:
         found = getattr(exc, "problems", None) or [str(exc)]
-        problems = []
+        problems: list[Problem] = []
         for text in found:
             match = _LINE.match(text)
             line = int(match.group(1)) if match else 0
@@ -136,35 +139,29 @@ def _parse_payout_file(conn: Connection, path: Path) -> tuple[list[Any], list[Pr
                 Problem(str(path), line, column, text[match.end() :] if match else text)
             )
         return [], problems
-    owners: dict[str, list[str]] = {}
-    ibans = sorted({t.creditor_iban for t in transfers})
-    for start in range(0, len(ibans), LOOKUP_CHUNK):
-        query = select(households.c.iban, households.c.household_id).where(
-            households.c.iban.in_(ibans[start : start + LOOKUP_CHUNK])
-        )
-        for iban, hid in conn.execute(query):
-            owners.setdefault(iban, []).append(hid)
-    rows, problems = [], []
-    for number, t in enumerate(transfers, start=1):
+    owners = _owners_by_iban(conn, {t.creditor_iban for t in transfers})
+    pending = list(reversed(transfers))
+    del transfers  # each transfer is released as soon as its row is built
+    periods: dict[date, date] = {}  # one object per month, shared by the rows
+    rows: list[Any] = []
+    problems = []
+    while pending:
+        t = pending.pop()
+        number = len(rows) + 1
         hids = owners.get(t.creditor_iban, [])
         if len(hids) > 1:
-            problems.append(
-                Problem(
-                    str(path),
-                    number,
-                    "CdtrAcct",
-                    f"the IBAN belongs to households {', '.join(sorted(hids))}",
-                )
-            )
+            message = f"the IBAN belongs to households {', '.join(sorted(hids))}"
+            problems.append(Problem(str(path), number, "CdtrAcct", message))
+        day = t.requested_execution_date
         rows.append(
             PayoutRow(
                 number,
                 f"{message_id}/{t.end_to_end_id}",
                 "",
-                month_of(t.requested_execution_date),
+                periods.setdefault(day, month_of(day)),
                 "levensonderhoud",
                 t.amount_cents,
-                t.requested_execution_date,
+                day,
                 t.creditor_iban,
                 hids[0] if hids else None,
                 t.creditor_name,
@@ -173,7 +170,19 @@ def _parse_payout_file(conn: Connection, path: Path) -> tuple[list[Any], list[Pr
     return rows, problems
 
 
-@dataclass(frozen=True)
+def _owners_by_iban(conn: Connection, ibans: set[str]) -> dict[str, list[str]]:
+    owners: dict[str, list[str]] = {}
+    unique = sorted(ibans)
+    for start in range(0, len(unique), LOOKUP_CHUNK):
+        query = select(households.c.iban, households.c.household_id).where(
+            households.c.iban.in_(unique[start : start + LOOKUP_CHUNK])
+        )
+        for iban, hid in conn.execute(query):
+            owners.setdefault(iban, []).append(hid)
+    return owners
+
+
+@dataclass(frozen=True, slots=True)
 class PayoutRow(BijstandRow):
     """A transfer of a payout file: a bijstand row (without BSN) that was
     matched to a household by its IBAN when read."""
@@ -395,7 +404,7 @@ def _insert_plain(table: Table, fields: tuple[str, ...]) -> Callable[..., None]:
 
 
 def _insert_bijstand(conn: Connection, matched: list[tuple[Any, str | None]], file_id: int) -> None:
-    if matched:
+    for start in range(0, len(matched), INSERT_CHUNK):
         conn.execute(
             benefit_payments.insert(),
             [
@@ -411,7 +420,7 @@ def _insert_bijstand(conn: Connection, matched: list[tuple[Any, str | None]], fi
                     "iban": r.iban,
                     "imported_file_id": file_id,
                 }
-                for r, household_id in matched
+                for r, household_id in matched[start : start + INSERT_CHUNK]
             ],
         )
 
