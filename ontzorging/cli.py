@@ -314,6 +314,10 @@ def _print_run(outcome: Any) -> None:
             click.echo(f"  {key}: {value}")
         for problem in outcome.problems:
             click.echo(f"  rejected: {problem}")
+        for name in outcome.quarantined:
+            click.echo(f"  quarantined: {name}")
+        for name in outcome.skipped:
+            click.echo(f"  skipped: {name}")
 
     emit(
         {
@@ -323,6 +327,8 @@ def _print_run(outcome: Any) -> None:
             "status": outcome.status,
             "counts": outcome.counts,
             "problems": list(outcome.problems),
+            "quarantined": list(outcome.quarantined),
+            "skipped": list(outcome.skipped),
         },
         human,
     )

@@ -48,6 +48,9 @@ from payments.pain001_reader import read_pain001_file
 REGISTER_KINDS = ("households", "creditors", "obligations", "bijstand")
 # Ids per IN (...) query: below every database's parameter limit.
 LOOKUP_CHUNK = 900
+# Rows per insert: a benefits run of 500,000 rows as parameter dicts at once
+# would take about half a gigabyte.
+INSERT_CHUNK = 10_000
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,7 @@ def import_file(
         )
     ).first()
     if known is not None:
-        return ImportOutcome(kind, path.name, "unchanged", 0, 0)
+        return ImportOutcome(kind, shown_name(path), "unchanged", 0, 0)
     if kind == "bijstand" and _is_xml(path):
         rows, problems = _parse_payout_file(conn, path)
     else:
@@ -93,34 +96,38 @@ def import_file(
         problems += check_amount_limits(rows, limits or _default_limits(), str(path))
     new_rows, known_count, conflicts = _compare(conn, kind, rows, str(path))
     problems += conflicts
+    marks = _Marks({}, {})
     if kind == "bijstand" and not problems:
-        new_rows, repeats = _mark_repeats(conn, new_rows, str(path))
-        problems += repeats
+        marks = _mark_repeats(conn, new_rows)
+        problems += marks.whole_file_problems(new_rows, str(path))
     if problems:
         raise FileRejected(tuple(sorted(problems, key=lambda p: (p.line, p.column))))
     file_id = conn.execute(
         imported_files.insert().values(
             kind=kind,
-            file_name=path.name,
+            file_name=shown_name(path),
             sha256=sha,
             row_count=len(rows),
             imported_at=now,
             imported_by=actor,
         )
     ).inserted_primary_key[0]  # type: ignore[index]
-    _INSERTERS[kind](conn, new_rows, file_id)
-    held = [row for row in new_rows if isinstance(row, dict) and row["duplicate_of"]]
-    if held:
-        raise_held_signals(conn, held, now.date())
+    if kind == "bijstand":
+        _insert_bijstand(conn, new_rows, file_id, marks)
+        raise_held_signals(conn, marks.held(new_rows), now.date())
+    else:
+        _INSERTERS[kind](conn, new_rows, file_id)
     audit.record(
         conn,
         now,
         actor,
         f"import_{kind}",
-        path.name,
+        shown_name(path),
         {"sha256": sha, "rows_new": len(new_rows), "rows_known": known_count},
     )
-    return ImportOutcome(kind, path.name, "imported", len(new_rows), known_count, len(held))
+    return ImportOutcome(
+        kind, shown_name(path), "imported", len(new_rows), known_count, len(marks.repeats)
+    )
 
 
 def _default_limits() -> AmountLimits:
@@ -173,7 +180,8 @@ def _is_xml(path: Path) -> bool:
         return handle.read(64).lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<")
 
 
-_LINE = re.compile(r"^line (\d+): ")
+# "line N: <Tag>: message" from the pain.001 reader; the tag becomes the column.
+_LINE = re.compile(r"^line (\d+): (?:<(\w+)>: )?")
 
 
 def _parse_payout_file(conn: Connection, path: Path) -> tuple[list[Any], list[Problem]]:
@@ -186,43 +194,38 @@ def _parse_payout_file(conn: Connection, path: Path) -> tuple[list[Any], list[Pr
         message_id, transfers = read_pain001_file(path)
     except PaymentsError as exc:
         found = getattr(exc, "problems", None) or [str(exc)]
-        problems = []
+        problems: list[Problem] = []
         for text in found:
             match = _LINE.match(text)
             line = int(match.group(1)) if match else 0
+            column = (match.group(2) if match else None) or "pain.001"
             problems.append(
-                Problem(str(path), line, "pain.001", text[match.end() :] if match else text)
+                Problem(str(path), line, column, text[match.end() :] if match else text)
             )
         return [], problems
-    owners: dict[str, list[str]] = {}
-    ibans = sorted({t.creditor_iban for t in transfers})
-    for start in range(0, len(ibans), LOOKUP_CHUNK):
-        query = select(households.c.iban, households.c.household_id).where(
-            households.c.iban.in_(ibans[start : start + LOOKUP_CHUNK])
-        )
-        for iban, hid in conn.execute(query):
-            owners.setdefault(iban, []).append(hid)
-    rows, problems = [], []
-    for number, t in enumerate(transfers, start=1):
+    owners = _owners_by_iban(conn, {t.creditor_iban for t in transfers})
+    pending = list(reversed(transfers))
+    del transfers  # each transfer is released as soon as its row is built
+    periods: dict[date, date] = {}  # one object per month, shared by the rows
+    rows: list[Any] = []
+    problems = []
+    while pending:
+        t = pending.pop()
+        number = len(rows) + 1
         hids = owners.get(t.creditor_iban, [])
         if len(hids) > 1:
-            problems.append(
-                Problem(
-                    str(path),
-                    number,
-                    "CdtrAcct",
-                    f"the IBAN belongs to households {', '.join(sorted(hids))}",
-                )
-            )
+            message = f"the IBAN belongs to households {', '.join(sorted(hids))}"
+            problems.append(Problem(str(path), number, "CdtrAcct", message))
+        day = t.requested_execution_date
         rows.append(
             PayoutRow(
                 number,
                 f"{message_id}/{t.end_to_end_id}",
                 "",
-                month_of(t.requested_execution_date),
+                periods.setdefault(day, month_of(day)),
                 "levensonderhoud",
                 t.amount_cents,
-                t.requested_execution_date,
+                day,
                 t.creditor_iban,
                 hids[0] if hids else None,
                 t.creditor_name,
@@ -232,7 +235,19 @@ def _parse_payout_file(conn: Connection, path: Path) -> tuple[list[Any], list[Pr
     return rows, problems
 
 
-@dataclass(frozen=True)
+def _owners_by_iban(conn: Connection, ibans: set[str]) -> dict[str, list[str]]:
+    owners: dict[str, list[str]] = {}
+    unique = sorted(ibans)
+    for start in range(0, len(unique), LOOKUP_CHUNK):
+        query = select(households.c.iban, households.c.household_id).where(
+            households.c.iban.in_(unique[start : start + LOOKUP_CHUNK])
+        )
+        for iban, hid in conn.execute(query):
+            owners.setdefault(iban, []).append(hid)
+    return owners
+
+
+@dataclass(frozen=True, slots=True)
 class PayoutRow(BijstandRow):
     """A transfer of a payout file: a bijstand row (without BSN) that was
     matched to a household by its IBAN when read."""
@@ -407,51 +422,95 @@ WHOLE_FILE_REPEAT_ROWS = 2
 _NO_END_TO_END_ID = "NOTPROVIDED"
 
 
-def _mark_repeats(
-    conn: Connection, matched: list[tuple[Any, str | None]], file_name: str
-) -> tuple[list[dict[str, Any]], list[Problem]]:
-    """The new payments as rows to insert, each marked with the earlier
-    payment it repeats (if any). A file whose every new payment repeats an
-    earlier one is the same run sent again: refused as a whole."""
-    registered = _fetch(conn, households, "household_id", [h for _, h in matched if h])
-    rows = [_payment_row(r, hid, registered[hid]["iban"] if hid else None) for r, hid in matched]
-    candidates = [
-        Candidate(row["payment_id"], row["fingerprint"], row["end_to_end_id"]) for row in rows
-    ]
-    repeats = find_repeats(conn, candidates)
-    for row in rows:
-        row["duplicate_of"] = repeats.get(row["payment_id"])
-    if len(rows) >= WHOLE_FILE_REPEAT_ROWS and len(repeats) == len(rows):
+@dataclass(frozen=True)
+class _Marks:
+    """What the duplicate check found: the account of each registered
+    household, and the earlier payment each repeat repeats."""
+
+    household_ibans: dict[str, str]
+    repeats: dict[str, str]
+
+    def fingerprint_of(self, row: Any, household_id: str | None) -> str:
+        payee_iban = row.iban or self.household_ibans.get(household_id or "", "")
+        return fingerprint(payee_iban, row.period, row.kind, row.amount_cents, row.payout_date)
+
+    def row_of(self, row: Any, household_id: str | None) -> dict[str, Any]:
+        return {
+            "payment_id": row.payment_id,
+            "bsn": row.bsn or None,
+            "household_id": household_id,
+            "payee_name": getattr(row, "payee_name", None),
+            "period": row.period,
+            "kind": row.kind,
+            "amount_cents": row.amount_cents,
+            "payout_date": row.payout_date,
+            "iban": row.iban,
+            "fingerprint": self.fingerprint_of(row, household_id),
+            "end_to_end_id": _end_to_end_id(row),
+            "duplicate_of": self.repeats.get(row.payment_id),
+        }
+
+    def held(self, matched: list[tuple[Any, str | None]]) -> list[dict[str, Any]]:
+        return [
+            {
+                "payment_id": r.payment_id,
+                "household_id": hid,
+                "duplicate_of": self.repeats[r.payment_id],
+            }
+            for r, hid in matched
+            if r.payment_id in self.repeats
+        ]
+
+    def whole_file_problems(
+        self, matched: list[tuple[Any, str | None]], file_name: str
+    ) -> list[Problem]:
+        """A file whose every new payment repeats an earlier one is the same
+        run sent again: refused as a whole."""
+        if len(matched) < WHOLE_FILE_REPEAT_ROWS or len(self.repeats) < len(matched):
+            return []
         first = matched[0][0]
         message = (
-            f"every payment of this file repeats one imported before ({len(rows)} of "
-            f"{len(rows)}; line {first.line} repeats {repeats[first.payment_id]}): the same "
-            "benefits run sent again under other ids is never paid twice"
+            f"every payment of this file repeats one imported before ({len(matched)} of "
+            f"{len(matched)}; line {first.line} repeats {self.repeats[first.payment_id]}): the "
+            "same benefits run sent again under other ids is never paid twice"
         )
-        return rows, [Problem(file_name, first.line, "payment_id", message)]
-    return rows, []
+        return [Problem(file_name, first.line, "payment_id", message)]
 
 
-def _payment_row(row: Any, household_id: str | None, household_iban: str | None) -> dict[str, Any]:
-    payee_iban = row.iban or household_iban or ""
+def _mark_repeats(conn: Connection, matched: list[tuple[Any, str | None]]) -> _Marks:
+    """Find the new payments that repeat one already in the database."""
+    marks = _Marks(_household_ibans(conn, [hid for _, hid in matched if hid]), {})
+    for start in range(0, len(matched), LOOKUP_CHUNK):
+        candidates = [
+            Candidate(r.payment_id, marks.fingerprint_of(r, hid), _end_to_end_id(r))
+            for r, hid in matched[start : start + LOOKUP_CHUNK]
+        ]
+        marks.repeats.update(find_repeats(conn, candidates))
+    return marks
+
+
+def _household_ibans(conn: Connection, household_ids: list[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    unique = sorted(set(household_ids))
+    for start in range(0, len(unique), LOOKUP_CHUNK):
+        query = select(households.c.household_id, households.c.iban).where(
+            households.c.household_id.in_(unique[start : start + LOOKUP_CHUNK])
+        )
+        found.update((hid, iban) for hid, iban in conn.execute(query))
+    return found
+
+
+def _end_to_end_id(row: Any) -> str | None:
     end_to_end_id = getattr(row, "end_to_end_id", None)
     if end_to_end_id and end_to_end_id.upper() == _NO_END_TO_END_ID:
-        end_to_end_id = None
-    return {
-        "payment_id": row.payment_id,
-        "bsn": row.bsn or None,
-        "household_id": household_id,
-        "payee_name": getattr(row, "payee_name", None),
-        "period": row.period,
-        "kind": row.kind,
-        "amount_cents": row.amount_cents,
-        "payout_date": row.payout_date,
-        "iban": row.iban,
-        "fingerprint": fingerprint(
-            payee_iban, row.period, row.kind, row.amount_cents, row.payout_date
-        ),
-        "end_to_end_id": end_to_end_id,
-    }
+        return None
+    return end_to_end_id
+
+
+def shown_name(path: Path) -> str:
+    """The file name as text: a name that is not UTF-8 (bytes the file system
+    took as they came) is shown with backslash escapes, never a crash."""
+    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 # --- writing ----------------------------------------------------------------
@@ -510,10 +569,17 @@ def _insert_plain(table: Table, fields: tuple[str, ...]) -> Callable[..., None]:
     return insert
 
 
-def _insert_bijstand(conn: Connection, rows: list[dict[str, Any]], file_id: int) -> None:
-    if rows:
+def _insert_bijstand(
+    conn: Connection, matched: list[tuple[Any, str | None]], file_id: int, marks: _Marks
+) -> None:
+    """In chunks: rows become dicts only while they are written (bounded memory)."""
+    for start in range(0, len(matched), INSERT_CHUNK):
         conn.execute(
-            benefit_payments.insert(), [{**row, "imported_file_id": file_id} for row in rows]
+            benefit_payments.insert(),
+            [
+                {**marks.row_of(r, household_id), "imported_file_id": file_id}
+                for r, household_id in matched[start : start + INSERT_CHUNK]
+            ],
         )
 
 
@@ -540,7 +606,6 @@ _INSERTERS: dict[str, Callable[..., None]] = {
     "households": _insert_households,
     "creditors": _insert_plain(creditors, _CREDITOR_FIELDS),
     "obligations": _insert_plain(obligations, _OBLIGATION_FIELDS),
-    "bijstand": _insert_bijstand,
 }
 
 __all__ = ["REGISTER_KINDS", "FileRejected", "ImportOutcome", "import_file"]

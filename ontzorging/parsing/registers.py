@@ -1,6 +1,6 @@
 """Parsers for the four register files of DESIGN.md 5.2.
 
-Each parser reads a whole file and collects every problem in it: problems of
+Each parser reads a file row by row and collects every problem in it: problems of
 the file and header (see ``table``), of each field, of fields that belong
 together, and ids or BSNs that occur twice. A file is imported all or
 nothing, so a result with any problem must be rejected whole: use
@@ -46,7 +46,7 @@ from ontzorging.parsing.fields import (
     parse_reference,
 )
 from ontzorging.parsing.problems import NO_COLUMN, FileRejected, Problem
-from ontzorging.parsing.table import Columns, RawRow, read_table
+from ontzorging.parsing.table import Columns, RawRow, open_table
 
 FileKind = Literal["households", "creditors", "obligations", "bijstand"]
 
@@ -83,7 +83,7 @@ ontzorging (a start accepted before is not judged again, see ``imports``)."""
 # --- rows ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # many per file: no __dict__ each
 class HouseholdRow:
     line: int
     household_id: str
@@ -100,7 +100,7 @@ class HouseholdRow:
     language: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # many per file: no __dict__ each
 class CreditorRow:
     line: int
     creditor_id: str
@@ -110,7 +110,7 @@ class CreditorRow:
     kind: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # many per file: no __dict__ each
 class ObligationRow:
     line: int
     obligation_id: str
@@ -126,7 +126,7 @@ class ObligationRow:
     legal_basis: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # many per file: no __dict__ each
 class BijstandRow:
     line: int
     payment_id: str
@@ -171,11 +171,12 @@ class ParseResult(Generic[RowT]):
 class _Fields:
     """Parses the fields of one row, recording a problem per bad field."""
 
-    def __init__(self, file: str, row: RawRow) -> None:
+    def __init__(self, file: str, row: RawRow, dates: dict[date, date] | None = None) -> None:
         self.file = file
         self.line = row.line
         self.values = row.values
         self.problems: list[Problem] = []
+        self.dates = {} if dates is None else dates
 
     def text(self, column: str) -> str:
         return self.values.get(column, "")
@@ -198,10 +199,13 @@ class _Fields:
             self.problem(column, forbidden)
             return cast(T, None)
         try:
-            return parse(text)
+            value = parse(text)
         except FieldError as error:
             self.problem(column, error.message)
             return cast(T, None)
+        if isinstance(value, date):  # the rows of a file share a few dates: one object each
+            return cast(T, self.dates.setdefault(value, value))
+        return value
 
     def problem(self, column: str, message: str) -> None:
         self.problems.append(Problem(self.file, self.line, column, message))
@@ -317,30 +321,39 @@ def _bijstand(f: _Fields) -> BijstandRow | None:
 # --- duplicates within a file ---------------------------------------------------
 
 
-def _duplicates(
-    file: str, rows: Iterable[RawRow], columns: tuple[str, ...], what: str
-) -> list[Problem]:
-    """A problem for each repeat of a value across ``columns`` of all rows.
+class _Duplicates:
+    """Finds each repeat of a value across ``columns`` of the rows seen.
 
     ``what`` names the value in the message; the value itself is not repeated
-    (it may be a BSN).
+    (it may be a BSN). Rows are seen one at a time, so that the file need not
+    be held in memory: per value only where it was first seen is kept.
     """
-    first_seen: dict[str, tuple[int, str]] = {}
-    problems: list[Problem] = []
-    for row in rows:
-        for column in columns:
-            key = row.values.get(column, "").casefold()
+
+    def __init__(self, file: str, columns: tuple[str, ...], what: str) -> None:
+        self.file, self.columns, self.what = file, columns, what
+        self.first_seen: dict[str, int] = {}  # value -> line * len(columns) + column index
+        self.problems: list[Problem] = []
+
+    def see(self, row: RawRow) -> None:
+        width = len(self.columns)
+        for index, column in enumerate(self.columns):
+            value = row.values.get(column, "")
+            key = value.casefold()
             if not key:
                 continue
-            if key not in first_seen:
-                first_seen[key] = (row.line, column)
-                continue
-            first_line, first_column = first_seen[key]
+            if key == value:
+                key = value  # the row's own text object: one string less per row
+            first = self.first_seen.setdefault(
+                key, row.line if width == 1 else row.line * width + index
+            )
+            first_line, first_column = divmod(first, width)
             if first_line == row.line:
-                continue  # the same value twice in one row is a row problem
-            where = f"line {first_line}" + ("" if first_column == column else f" ({first_column})")
-            problems.append(Problem(file, row.line, column, f"duplicate {what}: also on {where}"))
-    return problems
+                continue  # first seen here; or the same value twice in one row, a row problem
+            where = f"line {first_line}"
+            if first_column != index:
+                where += f" ({self.columns[first_column]})"
+            message = f"duplicate {self.what}: also on {where}"
+            self.problems.append(Problem(self.file, row.line, column, message))
 
 
 # --- files -------------------------------------------------------------------------
@@ -399,22 +412,28 @@ _BIJSTAND = _FileSpec(
 
 def _parse(spec: _FileSpec[RowT], path: Path, file: str | None) -> ParseResult[RowT]:
     name = str(path) if file is None else file
+    duplicates = [_Duplicates(name, columns, what) for columns, what in spec.unique]
+    row_problems: list[Problem] = []
+    rows: list[RowT] = []
+    dates: dict[date, date] = {}
     try:
-        table = read_table(path, spec.columns, file=name)
+        with open_table(path, spec.columns, file=name) as table:
+            for raw in table:  # one row at a time: a large file is never held whole
+                row_fields = _Fields(name, raw, dates)
+                row = spec.build_row(row_fields)
+                row_problems.extend(row_fields.problems)
+                if row is not None:
+                    rows.append(row)
+                for rule in duplicates:
+                    rule.see(raw)
+            shape_problems = table.problems
     except FileRejected as rejected:
         return ParseResult(rows=(), problems=rejected.problems)
-    problems = list(table.problems)
-    if not table.rows and not problems:
+    problems = shape_problems + row_problems
+    if not rows and not problems:
         problems.append(Problem(name, HEADER_LINE, NO_COLUMN, "the file has no rows"))
-    rows: list[RowT] = []
-    for raw in table.rows:
-        row_fields = _Fields(name, raw)
-        row = spec.build_row(row_fields)
-        problems.extend(row_fields.problems)
-        if row is not None:
-            rows.append(row)
-    for columns, what in spec.unique:
-        problems.extend(_duplicates(name, table.rows, columns, what))
+    for rule in duplicates:
+        problems += rule.problems
     problems.sort(key=lambda problem: problem.line)  # stable: columns stay in file order
     return ParseResult(rows=tuple(rows), problems=tuple(problems))
 

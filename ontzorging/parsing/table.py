@@ -29,6 +29,7 @@ from __future__ import annotations
 import csv
 import itertools
 from collections.abc import Generator, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -95,6 +96,19 @@ def read_table(path: Path, columns: Columns, *, file: str | None = None) -> Tabl
     :class:`FileRejected` when the file as a whole or its header is wrong;
     problems with single rows are in ``Table.problems``.
     """
+    with open_table(path, columns, file=file) as table:
+        rows = tuple(table)
+        return Table(header=table.header, rows=rows, problems=tuple(table.problems))
+
+
+@contextmanager
+def open_table(path: Path, columns: Columns, *, file: str | None = None) -> Iterator[TableReader]:
+    """Open ``path`` (CSV or XLSX) to read its rows one at a time, so that a
+    large file is never held whole in memory; the header is checked here.
+
+    Raises :class:`FileRejected` as :func:`read_table` does, the file-level
+    problems found while rows are read (too many rows, a line that is not
+    UTF-8) while iterating."""
     name = str(path) if file is None else file
     with path.open("rb") as stream:
         magic = stream.read(4)
@@ -106,7 +120,7 @@ def read_table(path: Path, columns: Columns, *, file: str | None = None) -> Tabl
         records = _csv_records(path, name)
         ragged_short_ok = False
     try:
-        return _build_table(records, name, columns, ragged_short_ok=ragged_short_ok)
+        yield TableReader(records, name, columns, ragged_short_ok=ragged_short_ok)
     finally:
         records.close()  # closes the file even when the header is rejected
 
@@ -129,34 +143,45 @@ def _is_blank(fields: list[str]) -> bool:
     return all(not value.strip() for value in fields)
 
 
-def _build_table(
-    records: Iterator[tuple[int, list[str]]],
-    file: str,
-    columns: Columns,
-    *,
-    ragged_short_ok: bool,
-) -> Table:
-    problems: list[Problem] = []
-    non_blank = ((line, fields) for line, fields in records if not _is_blank(fields))
-    first = next(non_blank, None)
-    if first is None:
-        raise _reject(file, "file is empty; a header line with the column names is required")
-    header_line, header_fields = first
-    header = _check_header(header_line, header_fields, file, columns)
-    rows: list[RawRow] = []
-    try:
-        for count, (line, fields) in enumerate(non_blank, start=1):
-            if count > MAX_ROWS_PER_FILE:
-                raise _reject(file, f"more than {MAX_ROWS_PER_FILE} rows; split the file", line)
-            values = _row_values(header, fields, ragged_short_ok=ragged_short_ok)
-            if values is None:
-                message = f"row has {len(fields)} fields, the header has {len(header)}"
-                problems.append(Problem(file, line, NO_COLUMN, message))
-            else:
-                rows.append(RawRow(line, values))
-    except _UnreadableLine as error:
-        problems.append(Problem(file, error.line, NO_COLUMN, error.message))
-    return Table(header=header, rows=tuple(rows), problems=tuple(problems))
+class TableReader:
+    """A file whose header was read and checked; iterating yields its data
+    rows. ``problems`` holds the problems with row shapes found so far."""
+
+    def __init__(
+        self,
+        records: Iterator[tuple[int, list[str]]],
+        file: str,
+        columns: Columns,
+        *,
+        ragged_short_ok: bool,
+    ) -> None:
+        self.file = file
+        self.problems: list[Problem] = []
+        self._ragged_short_ok = ragged_short_ok
+        self._records = ((line, fields) for line, fields in records if not _is_blank(fields))
+        try:
+            first = next(self._records, None)
+        except _UnreadableLine as error:  # before the header: nothing can be read
+            raise _reject(file, error.message, error.line) from None
+        if first is None:
+            raise _reject(file, "file is empty; a header line with the column names is required")
+        header_line, header_fields = first
+        self.header = _check_header(header_line, header_fields, file, columns)
+
+    def __iter__(self) -> Iterator[RawRow]:
+        file, header = self.file, self.header
+        try:
+            for count, (line, fields) in enumerate(self._records, start=1):
+                if count > MAX_ROWS_PER_FILE:
+                    raise _reject(file, f"more than {MAX_ROWS_PER_FILE} rows; split the file", line)
+                values = _row_values(header, fields, ragged_short_ok=self._ragged_short_ok)
+                if values is None:
+                    message = f"row has {len(fields)} fields, the header has {len(header)}"
+                    self.problems.append(Problem(file, line, NO_COLUMN, message))
+                else:
+                    yield RawRow(line, values)
+        except _UnreadableLine as error:
+            self.problems.append(Problem(file, error.line, NO_COLUMN, error.message))
 
 
 def _row_values(

@@ -145,3 +145,66 @@ def test_a_huge_file_is_refused_before_reading(
         read_pain001_file(path)
     with pytest.raises(FileLimitExceeded):
         read_pain001(BENEFITS_09.encode())
+
+
+def test_an_end_to_end_id_twice_names_the_first_transfer() -> None:
+    twice = BENEFITS_09.replace(
+        "<EndToEndId>UITK-2</EndToEndId>", "<EndToEndId>UITK-1</EndToEndId>"
+    )
+    with pytest.raises(InvalidPaymentFile) as raised:
+        read_pain001(twice.encode())
+    assert raised.value.problems == (
+        "line 20: <EndToEndId>: duplicate in this file, also at transfer 1",
+    )
+
+
+def test_a_creditor_name_the_xsd_allows_but_epc_does_not_is_refused() -> None:
+    long_name = "Ахмед " + "x" * 65  # 71 characters: Max140Text in the XSD, 70 for EPC
+    with pytest.raises(InvalidPaymentFile) as raised:
+        read_pain001(BENEFITS_09.replace("Ахмед", long_name).encode())
+    assert raised.value.problems == (
+        "line 22: <Nm>: creditor name has 71 characters, at most 70 (EPC)",
+    )
+    _, transfers = read_pain001(BENEFITS_09.replace("Ахмед", "x" * 70).encode())
+    assert transfers[1].creditor_name == "x" * 70
+
+
+def test_an_amount_over_the_epc_maximum_is_refused() -> None:
+    with pytest.raises(InvalidPaymentFile, match="over the EPC maximum"):
+        read_pain001(BENEFITS_09.replace("0.5<", "1000000000.00<").encode())
+
+
+HOSTILE = [
+    # (what the file tries, the document)
+    ("entity expansion (billion laughs)",
+     '<?xml version="1.0"?><!DOCTYPE Document [<!ENTITY a "aaaaaaaaaa">'
+     '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
+     + BENEFITS_09.split("?>", 1)[1].replace("Gemeente Voorbeeldstad", "&c;")),
+    ("external entity (XXE)",
+     '<?xml version="1.0"?><!DOCTYPE Document [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+     + BENEFITS_09.split("?>", 1)[1].replace("Gemeente Voorbeeldstad", "&x;")),
+    ("deep nesting",
+     BENEFITS_09.replace("<Nm>Gemeente</Nm>", "<Nm>" + "<a>" * 5000 + "</a>" * 5000 + "</Nm>", 1)),
+    ("a truncated file", BENEFITS_09[: BENEFITS_09.index("</PmtInf>")]),
+    ("an empty file", ""),
+    ("no root end tag", BENEFITS_09.replace("</Document>", "")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("attack", "document"), HOSTILE, ids=[h[0] for h in HOSTILE])
+def test_hostile_xml_is_refused(attack: str, document: str) -> None:
+    with pytest.raises(InvalidPaymentFile) as raised:
+        read_pain001(document.encode())
+    assert raised.value.problems and "passwd" not in str(raised.value), attack
+    if "DOCTYPE" in document:
+        assert raised.value.problems == ("line 1: a DOCTYPE is not allowed in a payment file",)
+
+
+def test_a_large_file_that_fails_the_xsd_gets_the_first_error_without_a_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(pain001_reader, "TREE_MAX_BYTES", 0)  # as if the file were large
+    with pytest.raises(InvalidPaymentFile) as raised:
+        read_pain001(BENEFITS_09.replace("953.02000", "95x").encode())
+    (problem,) = raised.value.problems
+    assert problem.startswith("the XSD refuses the file: ") and "'95x'" in problem
