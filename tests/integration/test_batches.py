@@ -109,6 +109,7 @@ def test_batches_list_names_only_files_that_were_written(batched: Engine, tmp_pa
         (awaiting,) = list_batches(conn)
         release_batch(conn, 1, "M. de Vries", NOW, settings)
         (unwritten,) = list_batches(conn)
+    with batched.connect() as conn:  # files are written for a committed release only
         write_missing_files(conn, outbox, settings)
         (released,) = list_batches(conn)
     assert awaiting["status"] == "awaiting_approval"
