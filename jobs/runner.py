@@ -193,7 +193,7 @@ def _import_inbox(app: App, actor: str, counts: Counter[str], inbox: _Inbox) -> 
             continue
         try:
             with app.engine.begin() as conn:
-                import_file(
+                outcome = import_file(
                     conn,
                     "bijstand",
                     path,
@@ -211,6 +211,7 @@ def _import_inbox(app: App, actor: str, counts: Counter[str], inbox: _Inbox) -> 
             continue
         _move(path, app.home.path("archive"))
         counts["files_imported"] += 1
+        counts["payments_held"] += outcome.rows_held  # repeats: see `bijstand held`
 
 
 def _file_problem(path: Path, message: str) -> str:

@@ -181,10 +181,10 @@ def test_an_unexpected_failure_quarantines_the_file_without_personal_data(
 ) -> None:
     real_import = runner.import_file
 
-    def import_file(conn: object, kind: str, path: Path, *args: object) -> object:
+    def import_file(conn: object, kind: str, path: Path, *args: object, **kwargs: object) -> object:
         if path.name.startswith("a-"):
             _database_refused()
-        return real_import(conn, kind, path, *args)  # type: ignore[arg-type]
+        return real_import(conn, kind, path, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(runner, "import_file", import_file)
     (home.root / INBOX / "a-first.csv").write_text(
@@ -220,8 +220,9 @@ def test_a_failure_of_no_file_stops_the_run_and_leaves_the_file(
 
     monkeypatch.setattr(runner, "import_file", import_file)
     path = home.drop(date(2026, 3, 1))
-    with pytest.raises(type(failure)):
-        home("run", "nightly", "--date", "2026-03-28")
+    stopped = home("run", "nightly", "--date", "2026-03-28")
+    assert stopped.exit_code == 70  # it belongs to no one: an incident, one line, no data
+    assert len(stopped.output.strip().splitlines()) == 1 and "error:" in stopped.output
     assert path.exists() and not list((home.root / "quarantine").iterdir())
     record = home.json("runs", "list")[0]  # type: ignore[index]
     assert record["status"] == "failed"
