@@ -5,11 +5,11 @@ parser is locked down as for the pain.001 reader: no DTD is loaded, no entity is
 expanded, nothing is fetched from the network, libxml2's default limits on depth and text
 size stay on (``huge_tree`` off), and a document with a DOCTYPE at all is refused.
 
-Why one tree and not a stream: reading a camt.053 of 100,000 entries as a whole tree and
-validating it with ``XMLSchema.validate`` took 3.8 s and about 600 MB
-(``benchmarks/bench_bank_readers.py``); ``iterparse(schema=...)`` with element clearing took
-16 s, and it reports schema errors without line numbers. The size limit below bounds the
-tree.
+Why one tree and not a stream: parsing a camt.053 of 100,000 entries (71 MB) as a whole
+tree and validating it with ``XMLSchema.validate`` took about 4 s; ``iterparse(schema=...)``
+with element clearing took 16 s and reports schema errors without line numbers. Reading the
+whole file, values included, takes 13-15 s and peaks near 900 MB resident
+(``benchmarks/bench_bank_readers.py``); the size limit below bounds that.
 
 The XSDs live in ``payments/xsd/`` (README there says where each came from). No ISO
 schema of pain.002.001.03 could be found to vendor (only the German DK/EPC profile, which
@@ -47,11 +47,11 @@ _WITHOUT_XSD: Final[frozenset[str]] = frozenset({"pain.002.001.03"})
 _NAMESPACE_PREFIX: Final = "urn:iso:std:iso:20022:tech:xsd:"
 
 BANK_FILE_MAX_BYTES: Final = 128 * 1024 * 1024
-"""128 MiB. A camt.053 of 100,000 entries, each with TxDtls, EndToEndId, names and remittance
-text (the benchmark's file) measures 70 MB; a pain.002 of 100,000 rejects about 60 MB. The
-banks cap a payment file at 100,000 transactions, so feedback on one file fits with room for
-longer texts. The parsed tree takes about eight times the file size, so the limit also caps
-memory near 1 GB."""
+"""128 MiB. A camt.053 of 100,000 entries, each with TxDtls, EndToEndId, name, IBAN and
+remittance text (the benchmark's file) measures 71 MB; a pain.002 of 100,000 rejects 40 MB.
+The banks cap a payment file at 100,000 transactions, so the feedback on one file fits with
+room for longer texts. Reading takes about 12 times the file size in memory, so the limit
+also caps a read near 1.5 GB."""
 
 ID_MAX: Final = 35
 """ISO Max35Text: every id the readers return (MsgId, PmtInfId, EndToEndId, AcctSvcrRef ...)."""
@@ -182,6 +182,7 @@ class BankXmlReader:
         self.version = version
         self.ns = {"b": namespace_of(version)}
         self.problems: list[str] = []
+        self._xpaths: dict[str, etree.XPath] = {}
 
     def problem(self, element: etree._Element, message: str) -> None:
         self.problems.append(f"{describe(element)}: {message}")
@@ -192,11 +193,18 @@ class BankXmlReader:
         raise InvalidBankFile(self.problems)
 
     def find(self, element: etree._Element, path: str) -> etree._Element | None:
-        return element.find(path, self.ns)
+        """The first element at ``path`` (``b:A/b:B``), through an XPath compiled once per
+        path: ``element.find(path, namespaces)`` costs about three times as much, and
+        reading 100,000 entries makes millions of these calls."""
+        xpath = self._xpaths.get(path)
+        if xpath is None:
+            xpath = self._xpaths[path] = etree.XPath(path, namespaces=self.ns)
+        found = cast(list[etree._Element], xpath(element))
+        return found[0] if found else None
 
     def optional(self, element: etree._Element, path: str) -> str:
         """The stripped text at ``path``, or empty when absent."""
-        found = element.find(path, self.ns)
+        found = self.find(element, path)
         return "" if found is None else (found.text or "").strip()
 
     def required(self, element: etree._Element, path: str) -> str:
