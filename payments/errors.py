@@ -61,3 +61,19 @@ class InvalidPaymentFile(_WithProblems):
 
 class FileConflict(PaymentsError):
     """A file already exists at the target path with different content; it is never overwritten."""
+
+
+class InvalidBankFile(_WithProblems):
+    """A bank feedback file (pain.002, camt.053, camt.054) cannot be read or is not trusted.
+
+    Malformed, truncated, hostile (DOCTYPE, entities), schema-invalid, of an unknown version,
+    or with values the engine must not act on (missing ids, non-EUR, fractions of a cent).
+    Each problem starts with ``line N:`` where the XML parser knows the line.
+    """
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        super().__init__("bank file refused:", problems)
+
+
+class BankFileTooLarge(InvalidBankFile):
+    """A bank file is larger than ``BANK_FILE_MAX_BYTES``; it is refused before parsing."""
