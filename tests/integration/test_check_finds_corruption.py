@@ -78,9 +78,10 @@ def test_a_released_instruction_changed_afterwards_is_found(sound: Engine) -> No
         f"UPDATE payment_instructions SET amount_cents = amount_cents + 100 "
         f"WHERE id = {instruction_id}",
     )
-    assert [p for p in problems if p.startswith("ledger entry")] == [
-        f"ledger entry {entry_id}: its payment instructions pay " + problems[0].split(" pay ", 1)[1]
-    ]
+    # The ledger no longer owes a released payment, so the older per-household
+    # check sees nothing; the booking does.
+    found = [p for p in problems if p.startswith("ledger entry")]
+    assert len(found) == 1 and found[0].startswith(f"ledger entry {entry_id}: its payment")
 
 
 def test_an_unbalanced_posting_is_found(sound: Engine) -> None:
