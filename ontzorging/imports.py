@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Table, select
 from ontzorging import audit
 from ontzorging.db import import_page_cache
 from ontzorging.duplicates import Candidate, find_repeats, fingerprint, raise_held_signals
+from ontzorging.parsing.fields import FieldError, parse_payment_name
 from ontzorging.parsing.problems import FileRejected, Problem
 from ontzorging.parsing.registers import (
     AmountLimits,
@@ -229,6 +230,8 @@ def _parse_payout_file(conn: Connection, path: Path) -> tuple[list[Any], list[Pr
         if len(hids) > 1:
             message = f"the IBAN belongs to households {', '.join(sorted(hids))}"
             problems.append(Problem(str(path), number, "CdtrAcct", message))
+        if not hids:  # passes through: its payee name goes into our payment file
+            problems += _payee_name_problems(t.creditor_name, str(path), number)
         day = t.requested_execution_date
         rows.append(
             PayoutRow(
@@ -246,6 +249,14 @@ def _parse_payout_file(conn: Connection, path: Path) -> tuple[list[Any], list[Pr
             )
         )
     return rows, problems
+
+
+def _payee_name_problems(name: str, file_name: str, number: int) -> list[Problem]:
+    try:
+        parse_payment_name(name)
+    except FieldError as error:
+        return [Problem(file_name, number, "Nm", error.message)]
+    return []
 
 
 def _owners_by_iban(conn: Connection, ibans: set[str]) -> dict[str, list[str]]:
