@@ -10,7 +10,7 @@ import json
 import os
 import sys
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from functools import wraps
@@ -20,6 +20,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 from sqlalchemy import make_url
 
+from ontzorging.attention import needs_attention
 from ontzorging.bootstrap import App, ClockError, HomeNotWritable, bootstrap, resolve_home
 from ontzorging.db import DatabaseNotReady, upgrade_to_head
 from ontzorging.incidents import is_database_unreachable, new_reference, write_incident
@@ -31,6 +32,8 @@ from ontzorging.settings import SettingsError
 from ontzorging.statements import UnknownHousehold
 
 EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_ATTENTION = 3
 EXIT_INTERNAL = 70
 EXIT_LOCKED = 75
 F = TypeVar("F", bound=Callable[..., Any])
@@ -101,34 +104,39 @@ def _failures() -> Iterator[None]:
     try:
         yield
     except LockHeld as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_LOCKED)
+        _fail("locked", str(exc), EXIT_LOCKED)
     except FileRejected as exc:
-        for problem in exc.problems:
-            click.echo(str(problem), err=True)
-        click.echo(
-            f"error: file rejected with {len(exc.problems)} problem(s); nothing was imported",
-            err=True,
-        )
-        sys.exit(EXIT_FAILED)
-    except (
-        SettingsError,
-        DatabaseNotReady,
-        ClockError,
-        HomeNotWritable,
-        UnknownHousehold,
-        CommandFailed,
-        ValueError,
-    ) as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_FAILED)
+        problems = [str(problem) for problem in exc.problems]
+        message = f"file rejected with {len(problems)} problem(s); nothing was imported"
+        _fail("file_rejected", message, EXIT_FAILED, problems)
+    except HomeNotWritable as exc:
+        _fail("not_writable", str(exc), EXIT_FAILED)
+    except DatabaseNotReady as exc:
+        _fail("database_not_ready", str(exc), EXIT_FAILED)
+    except (SettingsError, ClockError) as exc:
+        _fail("settings", str(exc), EXIT_FAILED)
+    except UnknownHousehold as exc:
+        _fail("not_found", str(exc), EXIT_FAILED)
+    except (CommandFailed, ValueError) as exc:
+        _fail("refused", str(exc), EXIT_FAILED)
     except PermissionError as exc:
-        click.echo(f"error: permission denied: {exc.filename or exc.strerror}", err=True)
-        sys.exit(EXIT_FAILED)
+        _fail("not_writable", f"permission denied: {exc.filename or exc.strerror}", EXIT_FAILED)
     except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
         raise  # click's own: usage errors (exit 2) and aborts
     except Exception as exc:
         _internal_error(exc)
+
+
+def _fail(code: str, message: str, exit_code: int, problems: Sequence[str] = ()) -> NoReturn:
+    """Say what failed: the problems and ``error: message`` on stderr and,
+    under ``--json``, one document on stdout; then exit with ``exit_code``."""
+    for problem in problems:
+        click.echo(problem, err=True)
+    click.echo(f"error: {message}", err=True)
+    if _wants_json():
+        error = {"code": code, "message": message, "problems": list(problems)}
+        click.echo(json.dumps({"error": error}, ensure_ascii=False))
+    sys.exit(exit_code)
 
 
 def _internal_error(exc: Exception) -> NoReturn:
@@ -146,7 +154,7 @@ def _internal_error(exc: Exception) -> NoReturn:
     where = f"details in {log}" if log else "no incident log could be written"
     click.echo(f"error: {message}; {where} (reference {reference})", err=True)
     if _wants_json():
-        error = {"code": code, "message": message, "reference": reference}
+        error = {"code": code, "message": message, "problems": [], "reference": reference}
         click.echo(json.dumps({"error": error}))
     sys.exit(EXIT_INTERNAL)
 
@@ -209,11 +217,39 @@ def _is_control(char: str) -> bool:
     return unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
 
 
+class JsonUsageGroup(click.Group):
+    """Under ``--json`` a usage error is one JSON document on stdout too
+    (exit 2); without it, click's own message."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        if not standalone_mode or "--json" not in argv:
+            return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            returned = super().main(argv, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            exc.show()
+            error = {"code": "usage", "message": exc.format_message(), "problems": []}
+            click.echo(json.dumps({"error": error}, ensure_ascii=False))
+            sys.exit(exc.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Aborted!", err=True)
+            sys.exit(EXIT_FAILED)
+        sys.exit(returned if isinstance(returned, int) else 0)  # ctx.exit(n) returns n
+
+
 ACTOR_NAME = PlainText("NAME", ACTOR_NAME_MAX_CHARS)
 REASON = PlainText("TEXT", REASON_MAX_CHARS)
 
 
-@click.group()
+@click.group(cls=JsonUsageGroup)
 @common_options
 def main() -> None:
     """Ontzorging: pays fixed costs from bijstand (art. 56a Participatiewet)."""
@@ -265,7 +301,11 @@ def import_command(kind: str, file: Path) -> None:
                 f"\nattention: {outcome.rows_held} payment(s) repeat payments imported before "
                 "and are held, not paid: see `ontzorging bijstand held`"
             )
+    if outcome.rows_held:
+        data = {**data, "attention": needs_attention("", {"payments_held": outcome.rows_held})}
     emit(data, lambda: click.echo(message))
+    if outcome.rows_held:
+        sys.exit(EXIT_ATTENTION)
 
 
 @main.group()
@@ -322,6 +362,10 @@ def _print_run(outcome: Any) -> None:
             click.echo(f"  quarantined: {name}")
         for name in outcome.skipped:
             click.echo(f"  skipped: {name}")
+        for reason in attention:
+            click.echo(f"attention: {reason}")
+
+    attention = needs_attention(outcome.status, outcome.counts)
 
     emit(
         {
@@ -333,9 +377,12 @@ def _print_run(outcome: Any) -> None:
             "problems": list(outcome.problems),
             "quarantined": list(outcome.quarantined),
             "skipped": list(outcome.skipped),
+            "attention": attention,
         },
         human,
     )
+    if attention:
+        sys.exit(EXIT_ATTENTION)
 
 
 @main.group()

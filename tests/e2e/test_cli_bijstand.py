@@ -30,7 +30,7 @@ def test_a_held_repeat_is_paid_only_after_a_named_release(home: Home, tmp_path: 
     payout_before = _payout_cents(home)
 
     imported = home("import", "bijstand", str(_repeat_of_a(tmp_path)))
-    assert imported.exit_code == 0, imported.output
+    assert imported.exit_code == 3, imported.output
     assert "1 payment(s) repeat payments imported before and are held" in imported.output
     held = home.json("bijstand", "held")
     assert [(h["payment_id"], h["duplicate_of"]) for h in held] == [("R2-2026-03-A", "2026-03-A")]  # type: ignore[union-attr,index]

@@ -92,7 +92,7 @@ def test_a_scenario_leaves_nothing_for_group_or_others(tmp_path: Path, database_
     drop_world_readable(home, "bijstand-2026-03.csv", demo_data.bijstand_file(date(2026, 3, 1)))
     drop_world_readable(home, "bijstand-bad.csv", "payment_id;bsn\nX;1\n")
     night = cli(home, "run", "nightly", "--date", "2026-03-28", database_url=database_url)
-    assert night.exit_code == 0, night.output
+    assert night.exit_code == 3, night.output
     assert (home / "quarantine" / "bijstand-bad.csv.errors.txt").exists()
     approver = "A" * ACTOR_NAME_MAX_CHARS  # the longest name the audit columns hold
     approve = cli(home, "batches", "approve", "1", "--by", approver, database_url=database_url)

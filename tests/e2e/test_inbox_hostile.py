@@ -58,7 +58,7 @@ def test_a_payout_file_with_an_end_to_end_id_twice_is_quarantined(home: Home) ->
     bad = home.root / INBOX / "a-uitkering.xml"
     bad.write_bytes(payout_xml(b"<EndToEndId>D-2026-03<", b"<EndToEndId>A-2026-03<"))
     home.drop(date(2026, 3, 1))
-    run = home.json("run", "nightly", "--date", "2026-03-28")
+    run = home.json("run", "nightly", "--date", "2026-03-28", exit_code=3)
     assert run["status"] == "succeeded_with_rejections"  # type: ignore[index]
     assert run["counts"]["files_quarantined"] == 1  # type: ignore[index]
     assert run["counts"]["files_imported"] == 1  # type: ignore[index]
@@ -78,7 +78,7 @@ def test_a_payee_name_longer_than_the_database_holds_is_a_problem(home: Home) ->
     long_name = b"Ahmad Haddad " + b"x" * 58  # 71 characters: the XSD allows 140
     bad = home.root / INBOX / "uitkering.xml"
     bad.write_bytes(payout_xml(b"Ahmad Haddad", long_name))
-    run = home.json("run", "nightly", "--date", "2026-03-28")
+    run = home.json("run", "nightly", "--date", "2026-03-28", exit_code=3)
     assert run["counts"]["files_quarantined"] == 1  # type: ignore[index]
     errors = (home.root / "quarantine" / "uitkering.xml.errors.txt").read_text()
     assert ": Nm: creditor name has 71 characters, at most 70" in errors
@@ -94,7 +94,7 @@ def test_a_file_name_that_is_not_utf8_is_quarantined_and_shown_safely(home: Home
     (home.root / INBOX / "bijstand-maart-ë.csv").write_text(
         demo_data.bijstand_file(date(2026, 3, 1)), encoding="utf-8"
     )
-    run = home.json("run", "nightly", "--date", "2026-03-28")
+    run = home.json("run", "nightly", "--date", "2026-03-28", exit_code=3)
     assert run["counts"]["files_imported"] == 1  # type: ignore[index]
     assert run["quarantined"] == ["bijstand-\\xfe\\n.csv", "bijstand-\\xff.csv"]  # type: ignore[index]
     assert run["problems"][0] == (  # type: ignore[index]
@@ -144,7 +144,7 @@ def test_links_directories_and_fifos_are_skipped_unread(
     os.mkfifo(inbox / "y.csv")
     fifo_watchdog.append(inbox / "y.csv")
     home.drop(date(2026, 3, 1))
-    run = home.json("run", "nightly", "--date", "2026-03-28")
+    run = home.json("run", "nightly", "--date", "2026-03-28", exit_code=3)
     assert run["status"] == "succeeded_with_rejections"  # type: ignore[index]
     assert run["counts"]["files_skipped"] == 4  # type: ignore[index]
     assert run["counts"]["files_imported"] == 1  # type: ignore[index]
@@ -191,7 +191,7 @@ def test_an_unexpected_failure_quarantines_the_file_without_personal_data(
         demo_data.bijstand_file(date(2026, 2, 1)), encoding="utf-8"
     )
     home.drop(date(2026, 3, 1))
-    run = home.json("run", "nightly", "--date", "2026-03-28")
+    run = home.json("run", "nightly", "--date", "2026-03-28", exit_code=3)
     assert run["counts"] == run["counts"] | {"files_quarantined": 1, "files_imported": 1}  # type: ignore[operator]
     errors = (home.root / "quarantine" / "a-first.csv.errors.txt").read_text()
     assert errors.endswith(
