@@ -4,13 +4,17 @@ starts (so a crash leaves a visible 'running' record) and closed after."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
 
+from ontzorging.logs import bind_run, event
 from ontzorging.schema import runs
+
+_log = logging.getLogger("ontzorging.runs")
 
 
 def start_run(engine: Engine, kind: str, as_of: date, now: datetime) -> int:
@@ -31,7 +35,10 @@ def start_run(engine: Engine, kind: str, as_of: date, now: datetime) -> int:
                 kind=kind, as_of=as_of, started_at=now, status="running", counts="{}"
             )
         )
-        return int(result.inserted_primary_key[0])  # type: ignore[index]
+        run_id = int(result.inserted_primary_key[0])  # type: ignore[index]
+    bind_run(run_id)  # every log line of this run carries its id
+    event(logging.INFO, "run_started", _log, kind=kind, as_of=as_of.isoformat())
+    return run_id
 
 
 def finish_run(
@@ -53,6 +60,9 @@ def finish_run(
                 error=error,
             )
         )
+    level = logging.ERROR if status == "failed" else logging.INFO
+    event(level, "run_finished", _log, status=status, counts=dict(counts))
+    bind_run(None)
 
 
 def list_runs(engine: Engine, limit: int = 100) -> list[dict[str, Any]]:

@@ -37,10 +37,8 @@ a supported way to run production.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
-import re
 import signal
 import sys
 import threading
@@ -64,6 +62,7 @@ from sqlalchemy import make_url
 from jobs.locking import LockHeld
 from ontzorging.bootstrap import App, bootstrap, resolve_home
 from ontzorging.incidents import new_reference, safe_summary, write_incident
+from ontzorging.logs import LogfmtFormatter, is_home_log
 from ontzorging.periods import add_months, month_of
 from ontzorging.private_files import owner_only_umask
 from ontzorging.settings import ScheduleSettings
@@ -365,61 +364,9 @@ def _ignore_while_stopping(signum: int, _frame: FrameType | None) -> None:
 
 # -- structured logging ---------------------------------------------------------
 
-_NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
-_BARE = re.compile(r"[\w.:/+@-]+")
-
 
 def _event(level: int, event: str, **fields: Any) -> None:
     log.log(level, event, extra={"fields": fields})
-
-
-class LogfmtFormatter(logging.Formatter):
-    """One line per record: ``ts=... level=... logger=... event=... k=v``.
-
-    Our own records carry ``event`` and ``fields``; other libraries' records
-    (APScheduler's warnings) become ``event=log msg="..."``. Mappings are
-    flattened (``counts.payments=11``); tracebacks are escaped onto the line."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        fields: dict[str, Any] = getattr(record, "fields", None) or {}
-        event = record.getMessage() if fields or record.name == log.name else "log"
-        stamp = datetime.fromtimestamp(record.created).astimezone()
-        pairs: list[tuple[str, Any]] = [
-            ("ts", stamp.isoformat("T", "milliseconds")),
-            ("level", record.levelname.lower()),
-            ("logger", record.name),
-            ("event", event),
-        ]
-        if event == "log":
-            pairs.append(("msg", record.getMessage()))
-        pairs += _flatten("", fields)
-        if record.exc_info and record.exc_info[1] is not None:
-            pairs.append(("error_type", type(record.exc_info[1]).__name__))
-            pairs.append(("traceback", self.formatException(record.exc_info)))
-        line = " ".join(f"{key}={_value(value)}" for key, value in pairs)
-        return _NINE_DIGITS.sub("*********", line)
-
-
-def _flatten(prefix: str, fields: Mapping[str, Any]) -> list[tuple[str, Any]]:
-    pairs: list[tuple[str, Any]] = []
-    for key, value in fields.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            pairs += _flatten(f"{name}.", dict(sorted(value.items())))
-        else:
-            pairs.append((name, value))
-    return pairs
-
-
-def _value(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    text = str(value)
-    if _BARE.fullmatch(text):
-        return text
-    return json.dumps(text, ensure_ascii=False)
 
 
 def configure_logging(stream: Any = None) -> None:
@@ -428,7 +375,8 @@ def configure_logging(stream: Any = None) -> None:
     handler.setFormatter(LogfmtFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):
-        root.removeHandler(old)
+        if not is_home_log(old):  # the data home's log file stays
+            root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
     log.setLevel(logging.INFO)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import os
 import sys
 import unicodedata
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
@@ -24,6 +25,7 @@ from ontzorging.attention import needs_attention
 from ontzorging.bootstrap import App, ClockError, HomeNotWritable, bootstrap, resolve_home
 from ontzorging.db import DatabaseNotReady, upgrade_to_head
 from ontzorging.incidents import is_database_unreachable, new_reference, write_incident
+from ontzorging.logs import LEVELS, command_logged, event
 from ontzorging.parsing.problems import FileRejected
 from ontzorging.periods import format_month, parse_month
 from ontzorging.private_files import owner_only_umask
@@ -60,6 +62,14 @@ def common_options(func: F) -> F:
         ("--config", {"help": "Settings file overriding the defaults (TOML)."}),
         ("--database-url", {"help": "Database URL (default: SQLite in the data home)."}),
         ("--json", {"is_flag": True, "help": "Print one JSON document."}),
+        (
+            "--log-level",
+            {
+                "type": click.Choice(LEVELS, case_sensitive=False),
+                "help": "Log lines on stderr from this level (default: ONTZORGING_LOG_LEVEL "
+                "or WARNING); the home's logs/ontzorging.log always gets INFO.",
+            },
+        ),
     ]
     for name, kwargs in reversed(options):
         key = name.lstrip("-").replace("-", "_")
@@ -133,6 +143,7 @@ def _fail(code: str, message: str, exit_code: int, problems: Sequence[str] = ())
     for problem in problems:
         click.echo(problem, err=True)
     click.echo(f"error: {message}", err=True)
+    event(logging.INFO, "command_failed", code=code, message=message, problems=len(problems))
     if _wants_json():
         error = {"code": code, "message": message, "problems": list(problems)}
         click.echo(json.dumps({"error": error}, ensure_ascii=False))
@@ -178,10 +189,17 @@ def _database() -> str:
 def handled(func: F) -> F:
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        with _failures():
+        with _logged(), _failures():
             return func(*args, **kwargs)
 
     return common_options(wrapper)  # type: ignore[return-value]
+
+
+def _logged() -> AbstractContextManager[None]:
+    o = _opts()
+    home = resolve_home(o.get("home")).root
+    command = click.get_current_context().command_path
+    return command_logged(command, home, o.get("log_level"))
 
 
 def _actor() -> str:
@@ -250,6 +268,7 @@ REASON = PlainText("TEXT", REASON_MAX_CHARS)
 
 
 @click.group(cls=JsonUsageGroup)
+@click.version_option(package_name="ontzorging", prog_name="ontzorging")
 @common_options
 def main() -> None:
     """Ontzorging: pays fixed costs from bijstand (art. 56a Participatiewet)."""
