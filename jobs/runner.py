@@ -32,6 +32,7 @@ from ontzorging.incidents import safe_summary
 from ontzorging.overviews import write_overviews
 from ontzorging.parsing.problems import FILE_LEVEL_LINE, NO_COLUMN, FileRejected, Problem
 from ontzorging.private_files import private_file
+from ontzorging.progress import Progress, no_progress
 from ontzorging.signals import raise_period_signals
 from payments.files import clean_temp_files
 
@@ -54,7 +55,9 @@ class RunOutcome:
     skipped: tuple[str, ...] = ()  # inbox entries not read: links, directories, FIFOs, ...
 
 
-def run_nightly(app: App, as_of: date, actor: str = "ontzorging") -> RunOutcome:
+def run_nightly(
+    app: App, as_of: date, actor: str = "ontzorging", progress: Progress = no_progress
+) -> RunOutcome:
     with run_lock(app.engine):
         run_id = start_run(app.engine, "nightly", as_of, app.clock.now())
         checkpoint("run_started")
@@ -65,7 +68,7 @@ def run_nightly(app: App, as_of: date, actor: str = "ontzorging") -> RunOutcome:
             _import_inbox(app, actor, counts, inbox)
             checkpoint("inbox_imported")
             with app.engine.begin() as conn:
-                counts += allocate_due(conn, as_of, app.settings, run_id, app.clock.now())
+                counts += allocate_due(conn, as_of, app.settings, run_id, app.clock.now(), progress)
                 counts["signals"] += raise_period_signals(conn, as_of)
                 counts += gather_batches(conn, as_of, app.settings, run_id, app.clock.now())
             checkpoint("allocated")
@@ -95,7 +98,11 @@ def run_nightly(app: App, as_of: date, actor: str = "ontzorging") -> RunOutcome:
 
 
 def run_monthly(
-    app: App, month: date, actor: str = "ontzorging", coach: str | None = None
+    app: App,
+    month: date,
+    actor: str = "ontzorging",
+    coach: str | None = None,
+    progress: Progress = no_progress,
 ) -> RunOutcome:
     """Overviews per household and the caseload report for ``month``.
 
@@ -108,7 +115,11 @@ def run_monthly(
         try:
             with app.engine.connect() as conn:
                 written = write_overviews(
-                    conn, app.home.path("overviews"), month, pdf=app.settings.overview_pdf_flag
+                    conn,
+                    app.home.path("overviews"),
+                    month,
+                    pdf=app.settings.overview_pdf_flag,
+                    progress=progress,
                 )
                 counts.update(written.as_counts())
                 reports = write_caseload_report(conn, app.home.path("reports"), month)

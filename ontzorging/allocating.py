@@ -35,10 +35,12 @@ from ontzorging.facts import (
     load_history,
     load_obligations,
     load_reserve_balances,
+    register_size,
 )
 from ontzorging.overlap import write_pages
 from ontzorging.parsing.problems import mask_digit_runs
 from ontzorging.periods import format_month
+from ontzorging.progress import Progress, no_progress, pages_counted
 from ontzorging.remittance import client_remittance, creditor_remittance
 from ontzorging.schema import (
     allocated_payments,
@@ -108,9 +110,15 @@ class _PageFacts:
 
 
 def allocate_due(
-    conn: Connection, as_of: date, settings: Settings, run_id: int | None, now: datetime
+    conn: Connection,
+    as_of: date,
+    settings: Settings,
+    run_id: int | None,
+    now: datetime,
+    progress: Progress = no_progress,
 ) -> Counter[str]:
-    """Allocate every unallocated payment with payout date <= ``as_of``."""
+    """Allocate every unallocated payment with payout date <= ``as_of``;
+    ``progress`` hears of each page of the register gone through."""
     counts: Counter[str] = Counter()
     ids = _Ids(
         next_id(conn, ledger_entries),
@@ -125,7 +133,7 @@ def allocate_due(
         return page
 
     write_pages(
-        _pages_due(conn, as_of),
+        _pages_due(conn, as_of, progress),
         compute,
         lambda page: _write(conn, page, run_id, now, counts),
         overlap=conn.dialect.name == "postgresql",
@@ -144,9 +152,10 @@ def _pending(as_of: date) -> Any:
     )
 
 
-def _pages_due(conn: Connection, as_of: date) -> Iterator[_PageFacts]:
+def _pages_due(conn: Connection, as_of: date, progress: Progress) -> Iterator[_PageFacts]:
     """The pages of the register with payments due, and their facts."""
-    for rows in household_pages(conn, PAGE_HOUSEHOLDS):
+    pages = household_pages(conn, PAGE_HOUSEHOLDS)
+    for rows in pages_counted(pages, "allocation", register_size(conn), progress):
         page_range = HouseholdRange.of_page([r["household_id"] for r in rows])
         payments = (
             conn.execute(

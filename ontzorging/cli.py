@@ -25,10 +25,11 @@ from ontzorging.attention import needs_attention
 from ontzorging.bootstrap import App, ClockError, HomeNotWritable, bootstrap, resolve_home
 from ontzorging.db import DatabaseNotReady, upgrade_to_head
 from ontzorging.incidents import is_database_unreachable, new_reference, write_incident
-from ontzorging.logs import LEVELS, command_logged, event
+from ontzorging.logs import LEVELS, attach_file, command_logged, event
 from ontzorging.parsing.problems import FileRejected
 from ontzorging.periods import format_month, parse_month
 from ontzorging.private_files import owner_only_umask
+from ontzorging.progress import Progress, reporting
 from ontzorging.schema import ACTOR_NAME_MAX_CHARS, REASON_MAX_CHARS
 from ontzorging.settings import SettingsError
 from ontzorging.statements import UnknownHousehold
@@ -202,6 +203,11 @@ def _logged() -> AbstractContextManager[None]:
     return command_logged(command, home, o.get("log_level"))
 
 
+def _progress() -> AbstractContextManager[Progress]:
+    """A bar on a terminal's stderr, not under --json; log lines otherwise."""
+    return reporting(sys.stderr, _wants_json())
+
+
 def _actor() -> str:
     try:
         return getpass.getuser()
@@ -347,7 +353,8 @@ def run_nightly_command(as_of: Any) -> None:
 
     app = _app()
     day = as_of.date() if as_of else app.clock.today()
-    outcome = run_nightly(app, day, _actor())
+    with _progress() as progress:
+        outcome = run_nightly(app, day, _actor(), progress=progress)
     _print_run(outcome)
 
 
@@ -365,7 +372,9 @@ def run_monthly_command(month: str | None, coach: str | None) -> None:
     else:
         today = app.clock.today().replace(day=1)
         first = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
-    _print_run(run_monthly(app, first, _actor(), coach))
+    with _progress() as progress:
+        outcome = run_monthly(app, first, _actor(), coach, progress=progress)
+    _print_run(outcome)
 
 
 def _print_run(outcome: Any) -> None:
@@ -762,13 +771,18 @@ def demo() -> None:
     from ontzorging.demo import run_demo
 
     opts = _opts()
-    run_demo(
-        opts.get("home"),
-        opts.get("config"),
-        opts.get("database_url"),
-        echo=click.echo,
-        as_json=_wants_json(),
-    )
+    home = resolve_home(opts.get("home"))
+    home.create()  # the demo makes it anyway; now its run lines reach the log
+    attach_file(home.root)
+    with _progress() as progress:
+        run_demo(
+            opts.get("home"),
+            opts.get("config"),
+            opts.get("database_url"),
+            echo=click.echo,
+            as_json=_wants_json(),
+            progress=progress,
+        )
 
 
 def format_period(month: date) -> str:

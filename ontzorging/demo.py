@@ -18,6 +18,7 @@ from ontzorging.finance_reports import write_release_outputs
 from ontzorging.imports import import_file
 from ontzorging.periods import format_month
 from ontzorging.private_files import owner_only_umask
+from ontzorging.progress import Progress, no_progress
 from ontzorging.schema import imported_files
 from ontzorging.statements import statement
 
@@ -36,6 +37,7 @@ def run_demo(
     *,
     echo: Callable[[str], Any],
     as_json: bool,
+    progress: Progress = no_progress,
 ) -> dict[str, Any]:
     from jobs.runner import run_monthly, run_nightly
 
@@ -71,7 +73,7 @@ def run_demo(
                 "    a correction file with a BSN typed in the amount column arrives too: "
                 "it is quarantined, every other household is paid"
             )
-        night = run_nightly(app, month.replace(day=26), DEMO_ACTOR)
+        night = run_nightly(app, month.replace(day=26), DEMO_ACTOR, progress=progress)
         runs.append(night.run_id)
         say(
             f"  {format_month(month)}: nightly run {night.run_id} {night.status} "
@@ -89,8 +91,9 @@ def run_demo(
                 f"    the benefits system sends the {format_month(month)} run again under "
                 "new ids: the next night refuses it (never paid twice)"
             )
-        monthly = run_monthly(app, month, DEMO_ACTOR)
+        monthly = run_monthly(app, month, DEMO_ACTOR, progress=progress)
         runs.append(monthly.run_id)
+        progress("demo months", demo_data.MONTHS.index(month) + 1, len(demo_data.MONTHS))
     statements = _statements(app)
     outputs = _outputs(app)
     result = {

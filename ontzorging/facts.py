@@ -90,6 +90,11 @@ def household_pages(conn: Connection, size: int) -> Iterator[list[Any]]:
         after = rows[-1]["household_id"]
 
 
+def register_size(conn: Connection) -> int:
+    """How many households the register holds (the total for progress)."""
+    return int(conn.execute(select(func.count()).select_from(households)).scalar_one())
+
+
 def period_of(row: Any) -> Period:
     return Period.for_household(row["bijstand_start"], row["bijstand_end"], row["ended_on"])
 

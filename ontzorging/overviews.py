@@ -49,8 +49,10 @@ from ontzorging.facts import (
     load_creditors,
     load_obligations,
     period_of,
+    register_size,
 )
 from ontzorging.periods import Period, add_months, format_month, last_day, month_of
+from ontzorging.progress import Progress, no_progress, pages_counted
 from ontzorging.schema import (
     allocation_lines,
     batches,
@@ -379,10 +381,11 @@ class _PageFacts:
     benefit_dates: dict[str, date] = field(default_factory=dict)
 
 
-def _pages(conn: Connection, month: date) -> Iterator[list[HouseholdFacts]]:
+def _pages(conn: Connection, month: date, progress: Progress) -> Iterator[list[HouseholdFacts]]:
     """The households to write an overview for, a page at a time, by id."""
     pi = payment_instructions
-    for rows in household_pages(conn, PAGE_HOUSEHOLDS):
+    pages = household_pages(conn, PAGE_HOUSEHOLDS)
+    for rows in pages_counted(pages, "overviews", register_size(conn), progress):
         ids = [r["household_id"] for r in rows]
         paying = set(
             conn.execute(
@@ -771,7 +774,12 @@ def _remove_stale(directory: Path, keep: set[Path]) -> None:
 
 
 def write_overviews(
-    conn: Connection, home_overviews_dir: Path, month: date, *, pdf: bool | None = None
+    conn: Connection,
+    home_overviews_dir: Path,
+    month: date,
+    *,
+    pdf: bool | None = None,
+    progress: Progress = no_progress,
 ) -> OverviewCounts:
     """Write the overview of every household in ontzorging in ``month`` to
     ``home_overviews_dir/YYYY-MM/``; rewriting a month replaces its files
@@ -787,7 +795,7 @@ def write_overviews(
     directory.mkdir(parents=True, exist_ok=True)
     creditors = load_creditors(conn)
     written: list[Path] = []
-    for page in _pages(conn, month):
+    for page in _pages(conn, month, progress):
         facts = _load_page(conn, [h.household_id for h in page], month)
         for household in page:
             st = statement(conn, household.household_id, month)
