@@ -806,3 +806,29 @@ def show_batch(conn: Connection, batch_id: int) -> dict[str, Any]:
     ).all()
     item["per_kind"] = [{"kind": k, "count": n, "total_cents": int(t)} for k, n, t in kinds]
     return item
+
+
+def preview_files(
+    conn: Connection, batch_id: int, settings: Settings, now: datetime
+) -> list[tuple[dict[str, Any], bytes | None, str | None]]:
+    """The file(s) approval at ``now`` would write, rendered as approval
+    renders them and written nowhere: per file its row, its bytes (None when
+    it cannot be written) and the problem. A file carries its creation time,
+    so approval at another moment writes other bytes."""
+    batch = _batch(conn, batch_id)
+    pi = payment_instructions
+    items = (
+        conn.execute(select(pi).where(pi.c.batch_id == batch_id).order_by(pi.c.id)).mappings().all()
+    )
+    previews: list[tuple[dict[str, Any], bytes | None, str | None]] = []
+    start = 0
+    for row in _plan_files(batch, items, settings, now):
+        chunk = items[start : start + row["count"]]
+        start += row["count"]
+        try:
+            previews.append(
+                (row, _render_rows(row, batch["execution_date"], chunk, settings), None)
+            )
+        except PaymentsError as exc:
+            previews.append((row, None, str(exc).splitlines()[0]))
+    return previews

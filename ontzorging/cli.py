@@ -558,11 +558,18 @@ def batches_list() -> None:
 @click.argument("batch_id", type=int)
 @handled
 def batches_show(batch_id: int) -> None:
-    from ontzorging.batching import show_batch
+    """A batch as a controller reviews it before approval: totals per kind and
+    per creditor in euros, the ten largest transfers, creditors and IBANs new
+    or changed since the previous batch, and the SHA-256 of the file(s).
 
-    with _app(read_only=True).engine.connect() as conn:
-        data = show_batch(conn, batch_id)
-    emit(data, lambda: click.echo(json.dumps(data, indent=2)))
+    Example: ontzorging batches show 12
+    """
+    from ontzorging.batch_review import batch_review, review_lines
+
+    app = _app(read_only=True)
+    with app.engine.connect() as conn:
+        data = batch_review(conn, batch_id, app.settings, app.clock.now())
+    emit(data, lambda: click.echo("\n".join(review_lines(data))))
 
 
 @batches_group.command("approve")

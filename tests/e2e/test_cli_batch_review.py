@@ -1,0 +1,53 @@
+"""``batches show ID`` as the review a controller checks before approval."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from ontzorging.batch_review import euro_nl
+from tests.e2e.test_cli_runs import Home, home  # noqa: F401  (fixture)
+
+
+@pytest.mark.parametrize(
+    ("cents", "text"),
+    [(0, "0,00"), (5, "0,05"), (133423, "1.334,23"), (-100, "-1,00"), (123456789, "1.234.567,89")],
+)
+def test_euros_in_dutch_notation(cents: int, text: str) -> None:
+    assert euro_nl(cents) == text
+
+
+def test_the_review_adds_up_and_names_what_is_new(home: Home) -> None:  # noqa: F811
+    home.drop(date(2026, 2, 1))
+    home.json("run", "nightly", "--date", "2026-02-26")
+    first = home.json("batches", "show", "1")
+    assert isinstance(first, dict)
+    total = first["total_cents"]
+    assert sum(k["total_cents"] for k in first["per_kind"]) == total
+    assert sum(c["total_cents"] for c in first["per_creditor"]) == total
+    assert len(first["largest"]) == min(10, first["count"])
+    amounts = [r["amount_cents"] for r in first["largest"]]
+    assert amounts == sorted(amounts, reverse=True)
+    assert {c["change"] for c in first["new_or_changed"]} == {"new"}  # no batch before
+    (planned,) = first["file_digests"]
+    assert re.fullmatch(r"[0-9a-f]{64}", planned["sha256"]) and not planned["recorded"]
+    assert planned["total_cents"] == total
+
+    human = home("batches", "show", "1")
+    assert human.exit_code == 0
+    for header in ("Per kind", "Per creditor", "Largest transfers", "New or changed", "SHA-256"):
+        assert header in human.output
+    assert euro_nl(total) in human.output and planned["sha256"] in human.output
+    assert not list((home.root / "outbox" / "sepa").glob("*.xml"))  # nothing written
+
+    approved = home("batches", "approve", "1", "--by", "M. de Vries")
+    assert approved.exit_code == 0, approved.output
+    home.drop(date(2026, 3, 1))
+    home.json("run", "nightly", "--date", "2026-03-26")
+    second = home.json("batches", "show", "2")
+    assert second["new_or_changed"] == []  # type: ignore[index]
+    released = home.json("batches", "show", "1")
+    (recorded,) = released["file_digests"]  # type: ignore[index]
+    assert recorded["recorded"] and recorded["sha256"] == released["sha256"][recorded["file_name"]]  # type: ignore[index]
