@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, select
@@ -32,8 +33,21 @@ def _euro(cents: int) -> Decimal:
     return (Decimal(int(cents)) / 100).quantize(Decimal("0.01"))
 
 
+EURO_FORMAT = "#,##0.00"
+"""Excel's number format for euro columns (Dutch Excel shows 1.334,23)."""
+EURO = "Bedrag (EUR)"
+SUMMARY_SHEETS = {
+    "batch": "Batch",
+    "files": "Bestanden",
+    "per_kind": "Per soort",
+    "per_creditor": "Per crediteur",
+}
+"""The summary's sheets: key in :func:`batch_summary_frames`, Dutch name."""
+
+
 def batch_summary_frames(conn: Connection, batch_id: int) -> dict[str, pd.DataFrame]:
-    """The summary of one batch as tables: batch, files, per kind, per creditor."""
+    """The summary of one batch as tables with Dutch headers: batch, files,
+    per kind, per creditor; amounts in euros (Decimal, never float)."""
     batch = pd.read_sql(select(batches).where(batches.c.id == batch_id), conn)
     files = pd.read_sql(
         select(
@@ -47,6 +61,50 @@ def batch_summary_frames(conn: Connection, batch_id: int) -> dict[str, pd.DataFr
         .order_by(payment_files.c.sequence),
         conn,
     )
+    items = _summary_items(conn, batch_id)
+    per_kind = items.groupby("kind", as_index=False).agg(
+        count=("amount_cents", "size"), total_cents=("amount_cents", "sum")
+    )
+    per_creditor = items.groupby(["creditor_id", "creditor_name"], as_index=False).agg(
+        count=("amount_cents", "size"), total_cents=("amount_cents", "sum")
+    )
+    head = batch[
+        ["id", "execution_date", "status", "decided_by", "decided_at", "count", "total_cents"]
+    ].copy()
+    # Excel keeps no time zone: the approval time as ISO text with its offset.
+    head["decided_at"] = head["decided_at"].map(
+        lambda moment: moment.isoformat() if moment is not None and not pd.isna(moment) else ""
+    )
+    head["execution_date"] = head["execution_date"].map(str)
+    frames = {"batch": head, "files": files, "per_kind": per_kind, "per_creditor": per_creditor}
+    return {name: _in_dutch(frame) for name, frame in frames.items()}
+
+
+_HEADERS = {
+    "id": "Batch",
+    "execution_date": "Uitvoerdatum",
+    "status": "Status",
+    "decided_by": "Goedgekeurd door",
+    "decided_at": "Goedgekeurd op",
+    "count": "Aantal",
+    "file_name": "Bestand",
+    "message_id": "Bericht-id",
+    "sha256": "SHA-256",
+    "kind": "Soort",
+    "creditor_id": "Crediteur",
+    "creditor_name": "Naam",
+}
+
+
+def _in_dutch(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cents become euros (one column, not both); headers become Dutch."""
+    frame = frame.copy()
+    if "total_cents" in frame:
+        frame[EURO] = frame.pop("total_cents").map(_euro)
+    return frame.rename(columns=_HEADERS)
+
+
+def _summary_items(conn: Connection, batch_id: int) -> pd.DataFrame:
     pi = payment_instructions
     items = pd.read_sql(
         select(
@@ -57,40 +115,45 @@ def batch_summary_frames(conn: Connection, batch_id: int) -> dict[str, pd.DataFr
         conn,
     )
     items["creditor_id"] = items["creditor_id"].fillna("(client)")
-    items["creditor_name"] = items["creditor_name"].fillna("clients (leefgeld)")
-    per_kind = items.groupby("kind", as_index=False).agg(
+    items["creditor_name"] = items["creditor_name"].fillna("cliënten (leefgeld)")
+    return items
+
+
+def batch_summary_rows(conn: Connection, batch_id: int) -> pd.DataFrame:
+    """The CSV: one table, a row per creditor and kind, with the batch's
+    date and approver on every row (a CSV holds one table)."""
+    batch = conn.execute(select(batches).where(batches.c.id == batch_id)).mappings().one()
+    items = _summary_items(conn, batch_id)
+    rows = items.groupby(["creditor_id", "creditor_name", "kind"], as_index=False).agg(
         count=("amount_cents", "size"), total_cents=("amount_cents", "sum")
     )
-    per_creditor = items.groupby(["creditor_id", "creditor_name"], as_index=False).agg(
-        count=("amount_cents", "size"), total_cents=("amount_cents", "sum")
-    )
-    head = batch[
-        ["id", "execution_date", "status", "decided_by", "decided_at", "count", "total_cents"]
-    ].rename(columns={"id": "batch_id", "decided_by": "approved_by", "decided_at": "approved_at"})
-    # Excel keeps no time zone: write the approval time as ISO text with its offset.
-    head["approved_at"] = head["approved_at"].map(
-        lambda moment: moment.isoformat() if moment is not None and not pd.isna(moment) else ""
-    )
-    frames = {"batch": head, "files": files, "per_kind": per_kind, "per_creditor": per_creditor}
-    for frame in frames.values():
-        if "total_cents" in frame:
-            frame["total_eur"] = frame["total_cents"].map(_euro)
-    return frames
+    rows.insert(0, "id", batch_id)
+    rows.insert(1, "execution_date", str(batch["execution_date"]))
+    rows.insert(2, "status", batch["status"])
+    rows.insert(3, "decided_by", batch["decided_by"] or "")
+    return _in_dutch(rows)
 
 
 def write_batch_summary(conn: Connection, reports_dir: Path, batch_id: int) -> list[Path]:
-    """``reports/batch-<id>-summary.csv`` (sections one after another) and ``.xlsx``."""
+    """``reports/batch-<id>-summary.xlsx`` (a sheet per table) and ``.csv``
+    (one table, as Dutch Excel opens it: ``;``, decimal comma, UTF-8 BOM)."""
     frames = batch_summary_frames(conn, batch_id)
     reports_dir.mkdir(parents=True, exist_ok=True)
     stem = reports_dir / f"batch-{batch_id}-summary"
-    parts = []
-    for name, frame in frames.items():
-        parts.append(f"# {name}\n" + _csv_text(frame))
     csv_path = stem.with_suffix(".csv")
-    write_text_atomically(csv_path, "\n".join(parts))
+    write_text_atomically(csv_path, "\ufeff" + _dutch_csv_text(batch_summary_rows(conn, batch_id)))
     xlsx_path = stem.with_suffix(".xlsx")
-    _write_xlsx(xlsx_path, frames)
+    _write_xlsx(xlsx_path, {SUMMARY_SHEETS[name]: frame for name, frame in frames.items()})
     return [csv_path, xlsx_path]
+
+
+def _dutch_csv_text(frame: pd.DataFrame) -> str:
+    """One table for Dutch Excel: ``;`` between fields, ``,`` before the
+    cents; names in it are data, never formulas."""
+    frame = neutralise_frame(frame)
+    if EURO in frame:
+        frame[EURO] = frame[EURO].map(lambda euro: str(euro).replace(".", ","))
+    return frame.to_csv(sep=";", index=False)
 
 
 def write_release_outputs(
@@ -104,13 +167,23 @@ def write_release_outputs(
 
 
 def write_missing_batch_summaries(conn: Connection, reports_dir: Path) -> list[Path]:
-    released = conn.execute(
-        select(batches.c.id).where(batches.c.status == "released").order_by(batches.c.id)
-    ).scalars()
+    """The summary of each batch awaiting approval or released, written when
+    the batch is made and again when it is released: a hidden
+    ``.batch-<id>-summary.status`` says which status the summary shows."""
+    wanted = conn.execute(
+        select(batches.c.id, batches.c.status)
+        .where(batches.c.status.in_(("awaiting_approval", "released")))
+        .order_by(batches.c.id)
+    ).all()
     written: list[Path] = []
-    for batch_id in released:
-        if not (reports_dir / f"batch-{batch_id}-summary.xlsx").exists():
+    for batch_id, status in wanted:
+        marker = reports_dir / f".batch-{batch_id}-summary.status"
+        current = (reports_dir / f"batch-{batch_id}-summary.xlsx").exists() and (
+            marker.exists() and marker.read_text(encoding="utf-8") == status
+        )
+        if not current:
             written += write_batch_summary(conn, reports_dir, batch_id)
+            write_text_atomically(marker, status)
     return written
 
 
@@ -187,6 +260,17 @@ def _write_xlsx(path: Path, frames: dict[str, pd.DataFrame]) -> None:
         with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
             for name, frame in frames.items():
                 neutralise_frame(frame).to_excel(writer, sheet_name=name, index=False)
+                _format_euros(writer.sheets[name], list(frame.columns))
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def _format_euros(sheet: Any, columns: list[str]) -> None:
+    """Euro columns as numbers in ``#,##0.00`` (the cells hold numbers)."""
+    if EURO not in columns:
+        return
+    for (cell,) in sheet.iter_rows(
+        min_row=2, min_col=columns.index(EURO) + 1, max_col=columns.index(EURO) + 1
+    ):
+        cell.number_format = EURO_FORMAT

@@ -51,3 +51,17 @@ def test_the_review_adds_up_and_names_what_is_new(home: Home) -> None:  # noqa: 
     released = home.json("batches", "show", "1")
     (recorded,) = released["file_digests"]  # type: ignore[index]
     assert recorded["recorded"] and recorded["sha256"] == released["sha256"][recorded["file_name"]]  # type: ignore[index]
+
+
+def test_the_summary_is_written_with_the_batch_and_again_at_release(home: Home) -> None:  # noqa: F811
+    import pandas as pd
+
+    home.drop(date(2026, 3, 1))
+    home.json("run", "nightly", "--date", "2026-03-26")
+    summary = home.root / "reports" / "batch-1-summary.xlsx"
+    before = pd.read_excel(summary, sheet_name="Batch")
+    assert list(before["Status"]) == ["awaiting_approval"]
+    assert home("batches", "approve", "1", "--by", "M. de Vries").exit_code == 0
+    after = pd.read_excel(summary, sheet_name="Batch")
+    assert list(after["Status"]) == ["released"]
+    assert list(after["Goedgekeurd door"]) == ["M. de Vries"]

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
 from ontzorging import demo_data
 from ontzorging.allocating import allocate_due
 from ontzorging.batching import gather_batches, release_batch
-from ontzorging.finance_reports import write_release_outputs, write_withheld_report
+from ontzorging.finance_reports import (
+    EURO,
+    EURO_FORMAT,
+    write_release_outputs,
+    write_withheld_report,
+)
 from ontzorging.schema import allocations, payment_instructions, runs
 from ontzorging.settings import load_settings
 from tests.conftest import NOW
 from tests.scenario import import_text, load_registers
+
+
+def _euros(column: pd.Series) -> Decimal:  # type: ignore[type-arg]
+    """The sum of a column of euro numbers, to the cent."""
+    return sum((Decimal(str(v)).quantize(Decimal("0.01")) for v in column), Decimal(0))
 
 
 def test_batch_summary_adds_up_to_the_file(engine: Engine, tmp_path: Path) -> None:
@@ -32,18 +44,40 @@ def test_batch_summary_adds_up_to_the_file(engine: Engine, tmp_path: Path) -> No
         total = conn.execute(select(func.sum(payment_instructions.c.amount_cents))).scalar()
     assert {p.name for p in written} >= {"batch-1-summary.csv", "batch-1-summary.xlsx"}
     sheets = pd.read_excel(tmp_path / "rep" / "batch-1-summary.xlsx", sheet_name=None)
-    assert int(sheets["batch"]["total_cents"][0]) == total
-    assert int(sheets["per_kind"]["total_cents"].sum()) == total
-    assert int(sheets["per_creditor"]["total_cents"].sum()) == total
-    assert int(sheets["files"]["total_cents"].sum()) == total
-    assert len(sheets["files"]["sha256"][0]) == 64
-    assert set(sheets["per_kind"]["kind"]) == {
+    assert list(sheets) == ["Batch", "Bestanden", "Per soort", "Per crediteur"]
+    euros = Decimal(total) / 100
+    for sheet in sheets.values():  # euro numbers, not text, and no cents beside them
+        assert sheet[EURO].dtype == float and not any("cents" in c for c in sheet.columns)
+    assert _euros(sheets["Batch"][EURO]) == euros
+    assert _euros(sheets["Per soort"][EURO]) == euros
+    assert _euros(sheets["Per crediteur"][EURO]) == euros
+    assert _euros(sheets["Bestanden"][EURO]) == euros
+    assert len(sheets["Bestanden"]["SHA-256"][0]) == 64
+    assert list(sheets["Batch"].columns) == [
+        "Batch",
+        "Uitvoerdatum",
+        "Status",
+        "Goedgekeurd door",
+        "Goedgekeurd op",
+        "Aantal",
+        EURO,
+    ]
+    assert set(sheets["Per soort"]["Soort"]) == {
         "huur",
         "energie",
         "water",
         "zorgverzekering",
         "leefgeld",
     }
+    workbook = openpyxl.load_workbook(tmp_path / "rep" / "batch-1-summary.xlsx")
+    cell = workbook["Batch"]["G2"]
+    assert cell.number_format == EURO_FORMAT and isinstance(cell.value, (int, float))
+    csv_path = tmp_path / "rep" / "batch-1-summary.csv"
+    assert csv_path.read_bytes().startswith(b"\xef\xbb\xbf")  # UTF-8 BOM for Excel
+    table = pd.read_csv(csv_path, sep=";", decimal=",", encoding="utf-8-sig")
+    assert table[EURO].dtype == float and _euros(table[EURO]) == euros
+    assert set(table["Soort"]) == set(sheets["Per soort"]["Soort"])
+    assert set(table["Goedgekeurd door"]) == {"M. de Vries"}
     with engine.begin() as conn:  # a second call writes nothing new
         assert write_release_outputs(conn, tmp_path / "out", tmp_path / "rep", settings) == []
 
