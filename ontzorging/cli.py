@@ -577,8 +577,13 @@ def batches_show(batch_id: int) -> None:
 @click.option(
     "--by", "actor", type=ACTOR_NAME, required=True, help="Name of the person who approves."
 )
+@click.option(
+    "--yes",
+    is_flag=True,
+    help="Do not ask for confirmation (asked only on a terminal, never under --json).",
+)
 @handled
-def batches_approve(batch_id: int, actor: str) -> None:
+def batches_approve(batch_id: int, actor: str, yes: bool) -> None:
     """Approve a batch: its pain.001 file(s) are written to outbox/sepa/.
 
     Every file is rendered and validated first; a payment that cannot be
@@ -590,6 +595,8 @@ def batches_approve(batch_id: int, actor: str) -> None:
     from ontzorging.finance_reports import write_release_outputs
 
     app = _app()
+    if not (yes or _wants_json() or not _stdin_is_terminal()):
+        _confirm_approval(app, batch_id, actor)
     with run_lock(app.engine):
         released = approve_batch(app.engine, batch_id, actor, app.clock.now(), app.settings)
         checkpoint("released")
@@ -605,6 +612,31 @@ def batches_approve(batch_id: int, actor: str) -> None:
         else f"batch {batch_id} is already released (approved before); no new file: "
     )
     emit(item, lambda: click.echo(message + ", ".join(item["files"])))
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _confirm_approval(app: App, batch_id: int, actor: str) -> None:
+    """Show the totals and ask; "no" leaves the batch as it is (exit 1)."""
+    from ontzorging.batch_review import batch_review, euro_nl
+
+    with app.engine.connect() as conn:
+        review = batch_review(conn, batch_id, app.settings, app.clock.now())
+    if review["status"] != "awaiting_approval":
+        return  # approve_batch says what is the matter
+    for kind in review["per_kind"]:
+        click.echo(f"  {kind['kind']:<20} {kind['count']:>6} {euro_nl(kind['total_cents']):>16}")
+    changed = len(review["new_or_changed"])
+    if changed:
+        click.echo(f"  {changed} creditor(s) new or with a changed IBAN: see `batches show`")
+    question = (
+        f"Approve batch {batch_id} as {actor}: {review['count']} transfer(s), "
+        f"EUR {euro_nl(review['total_cents'])}, execution date {review['execution_date']}?"
+    )
+    if not click.confirm(question, default=False):
+        raise CommandFailed(f"batch {batch_id} not approved; nothing changed")
 
 
 @batches_group.command("reject")

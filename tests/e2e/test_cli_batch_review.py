@@ -65,3 +65,25 @@ def test_the_summary_is_written_with_the_batch_and_again_at_release(home: Home) 
     after = pd.read_excel(summary, sheet_name="Batch")
     assert list(after["Status"]) == ["released"]
     assert list(after["Goedgekeurd door"]) == ["M. de Vries"]
+
+
+def test_approval_on_a_terminal_shows_the_totals_and_asks(
+    home: Home,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from click.testing import CliRunner
+
+    from ontzorging.cli import main
+
+    home.drop(date(2026, 3, 1))
+    home.json("run", "nightly", "--date", "2026-03-26")
+    total = home.json("batches", "show", "1")["total_cents"]  # type: ignore[index]
+    monkeypatch.setattr("ontzorging.cli._stdin_is_terminal", lambda: True)
+    approve = ["batches", "approve", "1", "--by", "M. de Vries"]
+    no = CliRunner().invoke(main, approve, env=home.env, input="n\n")
+    assert no.exit_code == 1 and f"EUR {euro_nl(total)}" in no.output  # type: ignore[arg-type]
+    assert "not approved" in no.output
+    assert home.json("batches", "show", "1")["status"] == "awaiting_approval"  # type: ignore[index]
+    yes = CliRunner().invoke(main, [*approve, "--yes"], env=home.env, input="")
+    assert yes.exit_code == 0 and "Approve batch" not in yes.output
+    assert home.json("batches", "show", "1")["status"] == "released"  # type: ignore[index]
