@@ -426,6 +426,10 @@ def runs_list() -> None:
     items = list_runs(_app(read_only=True).engine)
 
     def human() -> None:
+        click.echo(
+            f"{'id':>5} {'kind':<8} {'as of':<10} {'status':<26} {'started':<19}    "
+            f"{'finished':<19} counts"
+        )
         for r in items:
             click.echo(
                 f"{r['id']:>5} {r['kind']:<8} {r['as_of']} {r['status']:<26} "
@@ -488,6 +492,7 @@ def households_list() -> None:
         items = list_households(conn)
 
     def human() -> None:
+        click.echo(f"{'household':<12} {'name':<28} {'period':<23}  {'coach':<16} open signals")
         for h in items:
             click.echo(
                 f"{h['household_id']:<12} {h['name']:<28} {h['period_start']} - "
@@ -543,6 +548,7 @@ def batches_list() -> None:
         items = list_batches(conn)
 
     def human() -> None:
+        click.echo(f"{'id':>5} {'status':<18} {'execution':<10} {'count':>7} {'total':>16}  files")
         for b in items:
             waiting = " ".join(b["files_pending"])
             pending = f" (not yet written: {waiting})" if waiting else ""
@@ -826,3 +832,8 @@ def demo() -> None:
 
 def format_period(month: date) -> str:
     return format_month(month)
+
+
+from ontzorging.cli_help import apply_help  # noqa: E402  (after every command is defined)
+
+apply_help(main)
