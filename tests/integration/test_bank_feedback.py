@@ -1,0 +1,289 @@
+"""Bank feedback on a released demo month: rejects, returns and the booked
+batch debit reconciled, held money in the ledger, signals, and the coach's
+decisions (DOMAIN.md R7, DESIGN.md 5.7)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, Engine, func, select
+
+from ledger import accounts
+from ledger.schema import ledger_postings
+from ontzorging.bank_feedback import import_bank_file
+from ontzorging.batching import gather_batches, release_batch
+from ontzorging.checks import check_all
+from ontzorging.parsing.problems import FileRejected
+from ontzorging.schema import (
+    bank_documents,
+    bank_feedback_items,
+    instruction_events,
+    payment_files,
+    payment_instructions,
+    signals,
+)
+from ontzorging.settings import load_settings
+from payments.bank_reader import read_bank_file
+from tests import bank_documents as docs
+from tests.conftest import NOW
+from tests.scenario import load_registers, run_months
+
+MARCH = (date(2026, 3, 1),)
+
+
+@dataclass(frozen=True)
+class Released:
+    engine: Engine
+    tmp_path: Path
+    message_id: str
+    payment_info_id: str
+    instructions: dict[int, Any]
+
+    def creditor_payment(self, kind: str, household_id: str) -> Any:
+        return next(
+            r
+            for r in self.instructions.values()
+            if r["kind"] == kind and r["household_id"] == household_id and r["creditor_id"]
+        )
+
+    def client_payout(self, household_id: str) -> Any:
+        return next(
+            r
+            for r in self.instructions.values()
+            if r["household_id"] == household_id and r["creditor_id"] is None
+        )
+
+
+@pytest.fixture
+def released(engine: Engine, tmp_path: Path) -> Released:
+    load_registers(engine, tmp_path)
+    run_months(engine, tmp_path, MARCH)
+    settings = load_settings()
+    with engine.begin() as conn:
+        gather_batches(conn, date(2026, 3, 26), settings, None, NOW)
+        release_batch(conn, 1, "M. de Vries", NOW, settings)
+    with engine.connect() as conn:
+        (file_row,) = conn.execute(select(payment_files)).mappings().all()
+        rows = conn.execute(select(payment_instructions)).mappings().all()
+    return Released(
+        engine,
+        tmp_path,
+        file_row["message_id"],
+        file_row["payment_info_id"],
+        {r["id"]: r for r in rows},
+    )
+
+
+def write(tmp_path: Path, name: str, text: str) -> Path:
+    read_bank_file(text.encode())  # the reader accepts what the test wrote
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def import_path(engine: Engine, path: Path) -> Any:
+    with engine.begin() as conn:
+        return import_bank_file(conn, path, "test", NOW)
+
+
+def status(conn: Connection, instruction_id: int) -> str:
+    pi = payment_instructions
+    return str(conn.execute(select(pi.c.status).where(pi.c.id == instruction_id)).scalar_one())
+
+
+def balance(conn: Connection, account: str) -> int:
+    lp = ledger_postings
+    total = conn.execute(select(func.sum(lp.c.amount_cents)).where(lp.c.account == account))
+    return int(total.scalar() or 0)
+
+
+@dataclass(frozen=True)
+class Feedback:
+    rejected: Any  # huur of A, rejected by pain.002 (MS03)
+    returned: Any  # energie of A, returned on the camt.053 (AC04)
+    notified: Any  # B's leefgeld, returned on a camt.054 (AC06)
+    paths: tuple[Path, ...]
+    outcomes: tuple[Any, ...]
+
+
+def send_feedback(r: Released) -> Feedback:
+    rejected = r.creditor_payment("huur", "A")
+    returned = r.creditor_payment("energie", "A")
+    notified = r.client_payout("B")
+    total = sum(i["amount_cents"] for i in r.instructions.values())
+    pain002 = docs.pain002_10(
+        "BNG-PSR-1",
+        r.message_id,
+        r.payment_info_id,
+        [
+            docs.Reject(rejected["end_to_end_id"], "MS03", rejected["amount_cents"]),
+            docs.Reject("SOMEONE-ELSES-1", "AC01"),
+        ],
+    )
+    debit = total - rejected["amount_cents"]
+    camt053 = docs.camt053_02(
+        "BNG-STMT-1",
+        "STMT-2026-03-30",
+        41,
+        1_000_000,
+        1_000_000 - debit + returned["amount_cents"] + 5_000,
+        docs.batch_debit("REF-1", r.message_id, r.payment_info_id, debit, len(r.instructions) - 1)
+        + docs.return_credit("REF-2", returned["end_to_end_id"], returned["amount_cents"], "AC04")
+        + docs.other_credit("REF-3", "DD-ELSEWHERE-9", 5_000),
+    )
+    camt054 = docs.camt054_02(
+        "BNG-NTF-1",
+        docs.return_credit("REF-4", notified["end_to_end_id"], notified["amount_cents"], "AC06"),
+    )
+    paths = (
+        write(r.tmp_path, "pain002.xml", pain002),
+        write(r.tmp_path, "camt053.xml", camt053),
+        write(r.tmp_path, "camt054.xml", camt054),
+    )
+    outcomes = tuple(import_path(r.engine, p) for p in paths)
+    return Feedback(rejected, returned, notified, paths, outcomes)
+
+
+def test_rejects_returns_and_the_batch_debit_are_reconciled(released: Released) -> None:
+    r = released
+    f = send_feedback(r)
+    assert [o.status for o in f.outcomes] == ["imported"] * 3
+    assert f.outcomes[0].counts["rejected"] == 1 and f.outcomes[0].counts["unmatched"] == 1
+    assert f.outcomes[1].counts["settled"] == 1 and f.outcomes[1].counts["returned"] == 1
+    assert f.outcomes[1].counts["instructions_settled"] == len(r.instructions) - 1
+    assert f.outcomes[1].counts["unmatched"] == 1 and f.outcomes[1].problems == ()
+    assert f.outcomes[2].counts["returned"] == 1
+    with r.engine.connect() as conn:
+        assert status(conn, f.rejected["id"]) == "rejected"
+        assert status(conn, f.returned["id"]) == "returned"
+        assert status(conn, f.notified["id"]) == "returned"
+        others = set(r.instructions) - {f.rejected["id"], f.returned["id"], f.notified["id"]}
+        assert {status(conn, i) for i in others} == {"settled"}
+        held_a = f.rejected["amount_cents"] + f.returned["amount_cents"]
+        assert balance(conn, accounts.returned("A")) == -held_a
+        assert balance(conn, accounts.returned("B")) == -f.notified["amount_cents"]
+        kinds = conn.execute(
+            select(signals.c.household_id, signals.c.kind, signals.c.detail).where(
+                signals.c.kind.like("payment_%")
+            )
+        ).all()
+        assert sorted((h, k) for h, k, _ in kinds) == [
+            ("A", "payment_rejected"),
+            ("A", "payment_returned"),
+            ("B", "payment_returned"),
+        ]
+        assert all("100000009" not in d for _, _, d in kinds)
+        reasons = conn.execute(
+            select(instruction_events.c.reason).where(
+                instruction_events.c.instruction_id == f.returned["id"],
+                instruction_events.c.status == "returned",
+            )
+        ).scalar_one()
+        assert "AC04" in reasons
+        unmatched = conn.execute(
+            select(bank_feedback_items.c.end_to_end_id).where(
+                bank_feedback_items.c.outcome == "unmatched"
+            )
+        ).scalars()
+        assert sorted(unmatched) == ["DD-ELSEWHERE-9", "SOMEONE-ELSES-1"]
+        assert check_all(conn) == []
+
+
+def test_the_same_documents_again_change_nothing(released: Released) -> None:
+    f = send_feedback(released)
+    with released.engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(ledger_postings)).scalar()
+    again = [import_path(released.engine, p) for p in f.paths]
+    assert [o.status for o in again] == ["unchanged"] * 3
+    renamed = released.tmp_path / "renamed.xml"
+    renamed.write_text(f.paths[0].read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    assert import_path(released.engine, renamed).status == "unchanged"  # same MsgId
+    with released.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(ledger_postings)).scalar() == before
+        assert conn.execute(select(func.count()).select_from(bank_documents)).scalar() == 3
+
+
+def test_a_group_reject_rejects_every_payment_of_the_file(released: Released) -> None:
+    path = write(
+        released.tmp_path,
+        "grp.xml",
+        docs.pain002_group_reject("PSR-G", released.message_id, "FF01"),
+    )
+    outcome = import_path(released.engine, path)
+    assert outcome.counts["instructions_rejected"] == len(released.instructions)
+    with released.engine.connect() as conn:
+        assert {status(conn, i) for i in released.instructions} == {"rejected"}
+        assert check_all(conn) == []
+
+
+def test_a_statement_gap_is_reported_and_signalled(released: Released) -> None:
+    first = docs.camt053_02("S-1", "ST-1", 7, 0, 100, docs.other_credit("X-1", "E-1", 100))
+    gap = docs.camt053_02("S-2", "ST-2", 9, 150, 250, docs.other_credit("X-2", "E-2", 100))
+    import_path(released.engine, write(released.tmp_path, "s1.xml", first))
+    outcome = import_path(released.engine, write(released.tmp_path, "s2.xml", gap))
+    assert outcome.status == "imported" and len(outcome.problems) == 2
+    with released.engine.connect() as conn:
+        (detail,) = conn.execute(
+            select(signals.c.detail).where(signals.c.kind == "statement_gap")
+        ).scalars()
+    assert "150" in detail and "9" in detail
+
+
+def test_a_return_of_another_amount_is_stored_and_reported(released: Released) -> None:
+    paid = released.creditor_payment("huur", "B")
+    short = paid["amount_cents"] - 250
+    doc = docs.camt054_02("N-1", docs.return_credit("R-1", paid["end_to_end_id"], short, "AC04"))
+    outcome = import_path(released.engine, write(released.tmp_path, "n.xml", doc))
+    assert outcome.counts["amount_mismatches"] == 1 and "differs" in outcome.problems[0]
+    with released.engine.connect() as conn:
+        assert status(conn, paid["id"]) == "returned"
+        assert (
+            conn.execute(
+                select(bank_feedback_items.c.amount_cents).where(
+                    bank_feedback_items.c.end_to_end_id == paid["end_to_end_id"]
+                )
+            ).scalar_one()
+            == short
+        )
+        assert check_all(conn) == []
+
+
+HOSTILE = {
+    "truncated": lambda ok: ok[: len(ok) // 2],
+    "wrong namespace": lambda ok: ok.replace("pain.002.001.10", "pain.002.001.99"),
+    "not xml": lambda ok: "hello",
+    "xxe": lambda ok: ok.replace(
+        "<Document",
+        '<!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]><Document',
+    ).replace("BNG-PSR-1", "&x;"),
+    "billion laughs": lambda ok: ok.replace(
+        "<Document", '<!DOCTYPE d [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><Document'
+    ).replace("BNG-PSR-1", "&b;"),
+    "missing end-to-end id": lambda ok: ok.replace(
+        "<OrgnlEndToEndId>SOMEONE-ELSES-1</OrgnlEndToEndId>", ""
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(HOSTILE))
+def test_a_malformed_document_is_refused_and_nothing_changes(released: Released, case: str) -> None:
+    ok = docs.pain002_10(
+        "BNG-PSR-1",
+        released.message_id,
+        released.payment_info_id,
+        [docs.Reject("SOMEONE-ELSES-1", "AC01")],
+    )
+    path = released.tmp_path / "bad.xml"
+    path.write_text(HOSTILE[case](ok), encoding="utf-8")
+    with released.engine.connect() as conn:
+        before = conn.execute(select(func.count()).select_from(instruction_events)).scalar()
+    with pytest.raises(FileRejected) as refused:
+        import_path(released.engine, path)
+    assert refused.value.problems and all(p.file == "bad.xml" for p in refused.value.problems)
+    with released.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(bank_documents)).scalar() == 0
+        assert conn.execute(select(func.count()).select_from(instruction_events)).scalar() == before
