@@ -271,6 +271,20 @@ def _apply(
     )
     work.counts[outcome] += 1
     work.counts["instructions_" + outcome] += len(changed)
+    if file_id is not None:  # per payment too, so each one's reason can be found
+        work.rows += [
+            {
+                **work.rows[-1],
+                "item_key": f"{item.item_key[:80]}:{row['end_to_end_id']}",
+                "instruction_id": row["id"],
+                "payment_file_id": None,
+                "outcome": outcome,
+                "amount_cents": row["amount_cents"],
+                "end_to_end_id": row["end_to_end_id"],
+                "note": f"part of payment file {file_id}",
+            }
+            for row in changed
+        ]
 
 
 def _amount_note(

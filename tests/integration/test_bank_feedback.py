@@ -18,9 +18,15 @@ from ontzorging.bank_feedback import import_bank_file
 from ontzorging.batching import gather_batches, release_batch
 from ontzorging.checks import check_all
 from ontzorging.parsing.problems import FileRejected
+from ontzorging.payment_decisions import (
+    PaymentDecisionRefused,
+    awaiting_decision,
+    resolve_payment,
+)
 from ontzorging.schema import (
     bank_documents,
     bank_feedback_items,
+    creditors,
     instruction_events,
     payment_files,
     payment_instructions,
@@ -287,3 +293,63 @@ def test_a_malformed_document_is_refused_and_nothing_changes(released: Released,
     with released.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(bank_documents)).scalar() == 0
         assert conn.execute(select(func.count()).select_from(instruction_events)).scalar() == before
+
+
+NEW_ENER_IBAN = "NL39RABO0300065264"
+
+
+def resolve(engine: Engine, payment_id: Any, decision: str) -> dict[str, Any]:
+    with engine.begin() as conn:
+        return resolve_payment(conn, str(payment_id), decision, "Coach Smit", "gebeld", NOW)
+
+
+def test_the_coach_repays_after_the_iban_is_fixed_or_pays_the_client(released: Released) -> None:
+    r = released
+    f = send_feedback(r)
+    with pytest.raises(PaymentDecisionRefused, match="AC04"):
+        resolve(r.engine, f.returned["id"], "repay")  # ENER's IBAN is the one that failed
+    with pytest.raises(PaymentDecisionRefused, match="AC06"):
+        resolve(r.engine, f.notified["id"], "to_client")  # B's own account is blocked
+    with r.engine.begin() as conn:
+        conn.execute(
+            creditors.update()
+            .where(creditors.c.creditor_id == f.returned["creditor_id"])
+            .values(iban=NEW_ENER_IBAN)
+        )
+    repaid = resolve(r.engine, f.returned["id"], "repay")
+    to_client = resolve(r.engine, f.rejected["id"], "to_client")
+    assert repaid["payee_iban"] == NEW_ENER_IBAN
+    with pytest.raises(PaymentDecisionRefused, match="decided before"):
+        resolve(r.engine, f.returned["id"], "to_client")
+    with pytest.raises(PaymentDecisionRefused, match="settled"):
+        settled = set(r.instructions) - {f.rejected["id"], f.returned["id"], f.notified["id"]}
+        resolve(r.engine, min(settled), "repay")
+    with r.engine.connect() as conn:
+        assert [p["payment_id"] for p in awaiting_decision(conn)] == [str(f.notified["id"])]
+        assert balance(conn, accounts.returned("A")) == 0
+        assert check_all(conn) == []
+        open_kinds = conn.execute(
+            select(signals.c.kind).where(
+                signals.c.household_id == "A",
+                signals.c.kind.like("payment_%"),
+                signals.c.resolved_on.is_(None),
+            )
+        ).all()
+        assert open_kinds == []
+    settings = load_settings()
+    with r.engine.begin() as conn:
+        gather_batches(conn, date(2026, 3, 31), settings, None, NOW)
+        assert release_batch(conn, 2, "M. de Vries", NOW, settings) is True
+        pi = payment_instructions
+        batch = conn.execute(
+            select(pi.c.id, pi.c.payee_iban, pi.c.kind, pi.c.amount_cents).where(pi.c.batch_id == 2)
+        ).all()
+        assert sorted(batch) == sorted(
+            [
+                (int(repaid["new_payment_id"]), NEW_ENER_IBAN, "energie",
+                 f.returned["amount_cents"]),
+                (int(to_client["new_payment_id"]), "NL91ABNA0417164300", "leefgeld",
+                 f.rejected["amount_cents"]),
+            ]
+        )  # fmt: skip
+        assert check_all(conn) == []
