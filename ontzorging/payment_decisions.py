@@ -225,9 +225,12 @@ def _new_instruction(
     )
     insert_entries(conn, [(entry_id, entry)], now)
     row = _instruction_row(conn, old, decision, payee, to_creditor, now.date())
-    new_id = conn.execute(
-        payment_instructions.insert().values(**row, entry_id=entry_id, created_at=now)
-    ).inserted_primary_key[0]  # type: ignore[index]
+    # Ids are handed out by the writers (allocation inserts them explicitly, so
+    # a database sequence would lag); callers hold the run lock.
+    new_id = next_id(conn, payment_instructions)
+    conn.execute(
+        payment_instructions.insert().values(id=new_id, **row, entry_id=entry_id, created_at=now)
+    )
     conn.execute(
         instruction_events.insert().values(
             instruction_id=new_id,
