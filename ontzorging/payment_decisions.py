@@ -9,7 +9,7 @@ money to the client instead. Once per payment, audited, the signal resolved."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, and_, exists, select
@@ -224,7 +224,7 @@ def _new_instruction(
         moves,
     )
     insert_entries(conn, [(entry_id, entry)], now)
-    row = _instruction_row(conn, old, decision, payee, to_creditor, now.date())
+    row = _instruction_row(conn, old, decision, payee, to_creditor)
     # Ids are handed out by the writers (allocation inserts them explicitly, so
     # a database sequence would lag); callers hold the run lock.
     new_id = next_id(conn, payment_instructions)
@@ -244,7 +244,7 @@ def _new_instruction(
 
 
 def _instruction_row(
-    conn: Connection, old: Any, decision: str, payee: dict[str, Any], to_creditor: bool, on: date
+    conn: Connection, old: Any, decision: str, payee: dict[str, Any], to_creditor: bool
 ) -> dict[str, Any]:
     hid = old["household_id"]
     language = "nl"
@@ -266,7 +266,9 @@ def _instruction_row(
         "reference": old["reference"] if to_creditor else "",
         "reference_kind": old["reference_kind"] if to_creditor else "free",
         "remittance": old["remittance"] if keep else client_remittance(old["period"], language),
-        "payout_date": on,
+        # Due when it was due: the next run pays it as soon as possible
+        # (payments.calendar.execution_date never asks for a date in the past).
+        "payout_date": old["payout_date"],
         "source_account": accounts.held(hid),
         "status": "pending",
     }

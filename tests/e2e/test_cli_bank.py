@@ -9,7 +9,7 @@ from typing import Any
 
 from lxml import etree
 
-from tests import bank_documents as docs
+from ontzorging import bank_samples as docs
 from tests.e2e.test_cli_runs import Home, home  # noqa: F401  (the fixture)
 
 PAIN001 = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}
@@ -96,3 +96,15 @@ def test_feedback_from_the_bank_is_shown_held_and_decided(home: Home, tmp_path: 
     batches = home.json("batches", "show", "2")
     assert isinstance(batches, dict) and batches["count"] == 2
     assert batches["total_cents"] == huur["amount_cents"] + energie["amount_cents"]
+
+
+def test_the_demo_shows_a_rejected_and_a_returned_payment_each_decided(tmp_path: Path) -> None:
+    demo = Home(tmp_path / "demo", f"sqlite:///{tmp_path / 'demo.db'}")
+    assert demo("demo").exit_code == 0
+    february = demo.json("statement", "A", "--period", "2026-02")
+    rows = [(p["kind"], p["status"], p.get("reason_code")) for p in february["paid"]]  # type: ignore[index]
+    assert ("huur", "rejected", "MS03") in rows and ("energie", "returned", "AC04") in rows
+    assert ("huur", "released", None) in rows  # paid again: the whole path shows
+    assert february["held_cents"] == 0  # type: ignore[index]  # both decided
+    assert demo.json("payments", "list") == []
+    assert demo("check").exit_code == 0

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from ledger import accounts
 from ledger.schema import ledger_postings
+from ontzorging import bank_samples as docs
 from ontzorging.bank_feedback import import_bank_file
 from ontzorging.batching import gather_batches, release_batch
 from ontzorging.checks import check_all
@@ -34,7 +35,6 @@ from ontzorging.schema import (
 )
 from ontzorging.settings import load_settings
 from payments.bank_reader import read_bank_file
-from tests import bank_documents as docs
 from tests.conftest import NOW
 from tests.scenario import load_registers, run_months
 

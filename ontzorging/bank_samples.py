@@ -1,5 +1,7 @@
-"""Bank feedback documents written in tests from the ids of our own released
-files (EndToEndId OZ-<instruction>, MsgId OZ-B<batch>-<n>, PmtInfId ...-P)."""
+"""Bank feedback documents as a bank would send them about our own released
+files (EndToEndId OZ-<instruction>, MsgId OZ-B<batch>-<n>, PmtInfId ...-P):
+pain.002.001.10, camt.053.001.02 and camt.054.001.02 text. Used by the demo
+(one rejected and one returned payment) and by the tests."""
 
 from __future__ import annotations
 
@@ -90,7 +92,8 @@ def other_credit(ref: str, end_to_end_id: str, amount_cents: int) -> str:
 <AcctSvcrRef>{ref}</AcctSvcrRef>
 <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RDDT</Cd><SubFmlyCd>ESDD</SubFmlyCd></Fmly></Domn></BkTxCd>
 <NtryDtls><TxDtls><Refs><EndToEndId>{end_to_end_id}</EndToEndId></Refs>
-<AmtDtls><TxAmt><Amt Ccy="EUR">{_euro(amount_cents)}</Amt></TxAmt></AmtDtls></TxDtls></NtryDtls></Ntry>
+<AmtDtls><TxAmt><Amt Ccy="EUR">{_euro(amount_cents)}</Amt></TxAmt></AmtDtls>
+</TxDtls></NtryDtls></Ntry>
 """
 
 
