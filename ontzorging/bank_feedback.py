@@ -60,7 +60,9 @@ LOOKUP_CHUNK = 900  # values per IN (...): below every database's parameter limi
 SYSTEM_ACTOR = "ontzorging"
 # What each action does to a payment, and the statuses it may come from.
 TRANSITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "reject": ("rejected", ("released",)),
+    # A statement may book the batch debit before the pain.002 arrives: a
+    # reject of a settled payment still means the payee did not get it.
+    "reject": ("rejected", ("released", "settled")),
     "return": ("returned", ("released", "settled")),
     "settle": ("settled", ("released",)),
 }

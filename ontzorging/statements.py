@@ -81,7 +81,17 @@ def _paid(conn: Connection, household_id: str, month: date, language: str) -> li
         )
         .order_by(pi.c.id)
     ).all()
-    codes = reason_codes(conn, [r.id for r in rows if r.status in HELD_STATUSES])
+    held_ids = [r.id for r in rows if r.status in HELD_STATUSES]
+    codes = reason_codes(conn, held_ids)
+    pd = payment_decisions
+    decisions = {
+        int(i): (decision, str(new_id))
+        for i, decision, new_id in conn.execute(
+            select(pd.c.instruction_id, pd.c.decision, pd.c.new_instruction_id).where(
+                pd.c.instruction_id.in_(held_ids)
+            )
+        )
+    }
     paid = []
     for r in rows:
         item: dict[str, Any] = {
@@ -98,6 +108,8 @@ def _paid(conn: Connection, household_id: str, month: date, language: str) -> li
             code = codes.get(r.id, "")
             item["reason_code"] = code
             item["reason"] = reason_for(code).text("en" if language == "en" else "nl")
+            if r.id in decisions:
+                item["decision"], item["new_payment_id"] = decisions[r.id]
         paid.append(item)
     return paid
 

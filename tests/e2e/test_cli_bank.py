@@ -89,6 +89,9 @@ def test_feedback_from_the_bank_is_shown_held_and_decided(home: Home, tmp_path: 
     twice = home("payments", "resolve", huur["payment_id"], "--repay", "--by", "Coach Smit")
     assert twice.exit_code == 1 and "decided before" in twice.output
     assert home.json("payments", "list") == []
+    decided = home.json("statement", "A", "--period", "2026-03")
+    assert paid_row(decided, "energie")["decision"] == "to_client"
+    assert paid_row(decided, "huur")["new_payment_id"] == repaid["new_payment_id"]
     assert home.json("statement", "A", "--period", "2026-03")["held_cents"] == 0  # type: ignore[index]
     assert home("check").exit_code == 0
 

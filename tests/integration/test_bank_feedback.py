@@ -353,3 +353,29 @@ def test_the_coach_repays_after_the_iban_is_fixed_or_pays_the_client(released: R
             ]
         )  # fmt: skip
         assert check_all(conn) == []
+
+
+def test_a_reject_after_the_statement_settled_the_batch_still_holds_the_money(
+    released: Released,
+) -> None:
+    r = released
+    total = sum(i["amount_cents"] for i in r.instructions.values())
+    rent = r.creditor_payment("huur", "C")
+    statement = docs.camt053_02(
+        "S-9",
+        "ST-9",
+        1,
+        total,
+        0,
+        docs.batch_debit("D-9", r.message_id, r.payment_info_id, total, len(r.instructions)),
+    )
+    import_path(r.engine, write(r.tmp_path, "s.xml", statement))
+    report = docs.pain002_10(
+        "PSR-9", r.message_id, r.payment_info_id, [docs.Reject(rent["end_to_end_id"], "AC01")]
+    )
+    outcome = import_path(r.engine, write(r.tmp_path, "p.xml", report))
+    assert outcome.counts["instructions_rejected"] == 1
+    with r.engine.connect() as conn:
+        assert status(conn, rent["id"]) == "rejected"
+        assert balance(conn, accounts.returned("C")) == -rent["amount_cents"]
+        assert check_all(conn) == []
