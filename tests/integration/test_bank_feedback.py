@@ -272,6 +272,19 @@ HOSTILE = {
     "missing end-to-end id": lambda ok: ok.replace(
         "<OrgnlEndToEndId>SOMEONE-ELSES-1</OrgnlEndToEndId>", ""
     ),
+    "external dtd": lambda ok: ok.replace(
+        "<Document", '<!DOCTYPE Document SYSTEM "http://example.invalid/x.dtd"><Document'
+    ),
+    "empty": lambda ok: "",
+    "not euro": lambda ok: ok.replace('Ccy="EUR"', 'Ccy="USD"'),
+    "fraction of a cent": lambda ok: ok.replace(">10.00<", ">10.001<"),
+    "contradicting statuses": lambda ok: ok.replace(
+        "</OrgnlPmtInfAndSts>",
+        "<TxInfAndSts><OrgnlEndToEndId>SOMEONE-ELSES-1</OrgnlEndToEndId><TxSts>ACCP</TxSts>"
+        "</TxInfAndSts></OrgnlPmtInfAndSts>",
+    ),
+    "a payment file, not feedback": lambda ok: ok.replace("pain.002.001.10", "pain.001.001.09"),
+    "no message id": lambda ok: ok.replace("<MsgId>BNG-PSR-1</MsgId>", ""),
 }
 
 
@@ -281,7 +294,7 @@ def test_a_malformed_document_is_refused_and_nothing_changes(released: Released,
         "BNG-PSR-1",
         released.message_id,
         released.payment_info_id,
-        [docs.Reject("SOMEONE-ELSES-1", "AC01")],
+        [docs.Reject("SOMEONE-ELSES-1", "AC01", 1000)],
     )
     path = released.tmp_path / "bad.xml"
     path.write_text(HOSTILE[case](ok), encoding="utf-8")
