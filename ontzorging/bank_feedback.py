@@ -253,9 +253,11 @@ def _apply(
                 work.status_of[row["id"]] = status
                 work.changed.append((row, status, item))
                 changed.append(row)
-    outcome = (
-        "unmatched" if not targets else TRANSITIONS[item.action][0] if changed else "informational"
-    )
+    outcome = "informational"  # ours, but nothing to change (e.g. reported before)
+    if not targets:
+        outcome = "unmatched"
+    elif changed:
+        outcome = TRANSITIONS[item.action][0]
     note = _amount_note(work, item, targets, changed, file_id)
     single = targets[0]["id"] if len(targets) == 1 and file_id is None else None
     work.rows.append(
