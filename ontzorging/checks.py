@@ -27,7 +27,40 @@ def check_all(conn: Connection) -> list[str]:
         + _instructions_positive(conn)
         + _payables_match_instructions(conn)
         + _held_matches_undecided(conn)
+        + _instructions_match_their_booking(conn)
     )
+
+
+def _instructions_match_their_booking(conn: Connection) -> list[str]:
+    """Each booking that created payment instructions owes exactly what they
+    pay: an instruction whose amount was changed afterwards (the bank would
+    pay something else than the ledger booked) is found here, whatever its
+    status. Only the booking's credits to payables count: a release or a
+    reversal is an entry of its own."""
+    pi, p = payment_instructions, ledger_postings
+    instructed = (
+        select(pi.c.entry_id, func.sum(pi.c.amount_cents).label("cents"))
+        .group_by(pi.c.entry_id)
+        .subquery()
+    )
+    owed = (
+        select(p.c.entry_id, (-func.sum(p.c.amount_cents)).label("cents"))
+        .where(p.c.account.like("Liabilities:%:Payable:%"), p.c.amount_cents < 0)
+        .group_by(p.c.entry_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(instructed.c.entry_id, instructed.c.cents, func.coalesce(owed.c.cents, 0))
+        .outerjoin(owed, owed.c.entry_id == instructed.c.entry_id)
+        .where(instructed.c.cents != func.coalesce(owed.c.cents, 0))
+        .order_by(instructed.c.entry_id)
+        .limit(MAX_REPORTED)
+    ).all()
+    return [
+        f"ledger entry {entry}: its payment instructions pay {int(paid)} cents "
+        f"but it booked {int(booked)} cents to pay"
+        for entry, paid, booked in rows
+    ]
 
 
 def _allocations_conserve(conn: Connection) -> list[str]:

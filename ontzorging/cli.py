@@ -26,7 +26,7 @@ from ontzorging.incidents import is_database_unreachable, new_reference, write_i
 from ontzorging.parsing.problems import FileRejected
 from ontzorging.periods import format_month, parse_month
 from ontzorging.private_files import owner_only_umask
-from ontzorging.schema import ACTOR_NAME_MAX_CHARS
+from ontzorging.schema import ACTOR_NAME_MAX_CHARS, REASON_MAX_CHARS
 from ontzorging.settings import SettingsError
 from ontzorging.statements import UnknownHousehold
 
@@ -184,22 +184,25 @@ def _actor() -> str:
         return "ontzorging"
 
 
-class ActorName(click.ParamType):
-    """A ``--by`` name as the audit columns hold it: at most
-    ``ACTOR_NAME_MAX_CHARS`` characters (longer fails the insert on
+class PlainText(click.ParamType):
+    """A ``--by`` name or a ``--reason``/``--note`` as the audit columns hold
+    it: at most ``max_chars`` characters (longer fails the insert on
     PostgreSQL) and no control or format characters, which could fake or
     hide lines in a record read on a terminal."""
 
-    name = "NAME"
+    def __init__(self, name: str, max_chars: int) -> None:
+        self.name = name
+        self.max_chars = max_chars
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
         text = str(value).strip()
+        what = self.name.lower()
         if not text:
-            self.fail("a name is required", param, ctx)
-        if len(text) > ACTOR_NAME_MAX_CHARS:
-            self.fail(f"at most {ACTOR_NAME_MAX_CHARS} characters, not {len(text)}", param, ctx)
+            self.fail(f"a {what} is required", param, ctx)
+        if len(text) > self.max_chars:
+            self.fail(f"at most {self.max_chars} characters, not {len(text)}", param, ctx)
         if any(_is_control(char) for char in text):
-            self.fail("control characters are not allowed in a name", param, ctx)
+            self.fail(f"control characters are not allowed in a {what}", param, ctx)
         return text
 
 
@@ -207,7 +210,8 @@ def _is_control(char: str) -> bool:
     return unicodedata.category(char) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
 
 
-ACTOR_NAME = ActorName()
+ACTOR_NAME = PlainText("NAME", ACTOR_NAME_MAX_CHARS)
+REASON = PlainText("TEXT", REASON_MAX_CHARS)
 
 
 @click.group()
@@ -474,7 +478,7 @@ def households_show(household_id: str, reveal_bsn: bool) -> None:
 @households.command("end")
 @click.argument("household_id")
 @click.option("--date", "on", required=True, type=click.DateTime(["%Y-%m-%d"]))
-@click.option("--reason", required=True)
+@click.option("--reason", type=REASON, required=True)
 @click.option(
     "--by", "actor", type=ACTOR_NAME, default=None, help="Who decides (default: the OS user)."
 )
@@ -565,7 +569,7 @@ def batches_approve(batch_id: int, actor: str) -> None:
 @batches_group.command("reject")
 @click.argument("batch_id", type=int)
 @click.option("--by", "actor", type=ACTOR_NAME, required=True)
-@click.option("--reason", required=True)
+@click.option("--reason", type=REASON, required=True)
 @click.option(
     "--rebatch",
     is_flag=True,
@@ -626,8 +630,8 @@ def _decide(payment_id: str, decision: str, actor: str, reason: str) -> None:
 
 @bijstand_group.command("release")
 @click.argument("payment_id")
-@click.option("--by", "actor", required=True, help="Who decides.")
-@click.option("--reason", required=True, help="Why it is a genuine second payment.")
+@click.option("--by", "actor", type=ACTOR_NAME, required=True, help="Who decides.")
+@click.option("--reason", type=REASON, required=True, help="Why it is a genuine second payment.")
 @handled
 def bijstand_release(payment_id: str, actor: str, reason: str) -> None:
     """A genuine second payment: the next nightly run allocates and pays it.
@@ -639,8 +643,8 @@ def bijstand_release(payment_id: str, actor: str, reason: str) -> None:
 
 @bijstand_group.command("cancel")
 @click.argument("payment_id")
-@click.option("--by", "actor", required=True, help="Who decides.")
-@click.option("--reason", required=True, help="Why it must not be paid.")
+@click.option("--by", "actor", type=ACTOR_NAME, required=True, help="Who decides.")
+@click.option("--reason", type=REASON, required=True, help="Why it must not be paid.")
 @handled
 def bijstand_cancel(payment_id: str, actor: str, reason: str) -> None:
     """A repeat, or any payment not allocated yet: never paid; the record stays.
@@ -724,7 +728,7 @@ def signals_group() -> None:
 @signals_group.command("resolve")
 @click.argument("signal_id", type=int)
 @click.option("--by", "actor", type=ACTOR_NAME, required=True, help="The coach who resolves it.")
-@click.option("--note", required=True, help="What was done about it.")
+@click.option("--note", type=REASON, required=True, help="What was done about it.")
 @handled
 def signals_resolve(signal_id: int, actor: str, note: str) -> None:
     from jobs.locking import run_lock

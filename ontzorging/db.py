@@ -4,6 +4,8 @@ not at head."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from typing import Any
 
@@ -11,7 +13,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 
 
 class DatabaseNotReady(Exception):
@@ -37,8 +39,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous = NORMAL")
     # 64 MiB of page cache: a nightly run's indexes stay in memory while it
     # writes (the default 2 MiB made index maintenance four times the insert).
-    cursor.execute("PRAGMA cache_size = -65536")
+    cursor.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
     cursor.close()
+
+
+SQLITE_CACHE_KIB = 65536
+SQLITE_IMPORT_CACHE_KIB = 16384
+"""An import holds the rows of a whole file in memory (a 50 MB file is half
+a million rows); a smaller page cache meanwhile keeps it within 400 MB, at
+no measured cost in time (55.6 s against 59.9 s for 539,084 rows)."""
+
+
+@contextmanager
+def import_page_cache(conn: Connection) -> Iterator[None]:
+    """The smaller SQLite page cache while a file is imported; no-op elsewhere."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
 
 
 def alembic_config(engine: Engine) -> Config:

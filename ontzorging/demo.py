@@ -66,6 +66,13 @@ def run_demo(
     for month in demo_data.MONTHS:
         inbox_file = app.home.path("inbox/bijstand") / f"bijstand-{format_month(month)}.csv"
         inbox_file.write_text(demo_data.bijstand_file(month), encoding="utf-8")
+        if month == demo_data.MISTYPED_MONTH:
+            mistyped = app.home.path("inbox/bijstand") / f"correctie-{format_month(month)}.csv"
+            mistyped.write_text(demo_data.mistyped_bijstand_file(month), encoding="utf-8")
+            say(
+                "    a correction file with a BSN typed in the amount column arrives too: "
+                "it is quarantined, every other household is paid"
+            )
         night = run_nightly(app, month.replace(day=26), DEMO_ACTOR)
         runs.append(night.run_id)
         say(

@@ -100,3 +100,18 @@ def resent_bijstand_file(month: date) -> str:
     payments under new ids, which the import refuses (ADR 0006)."""
     header, *rows = bijstand_file(month).strip().splitlines()
     return "\n".join([header, *(f"OPNIEUW-{row}" for row in rows)]) + "\n"
+
+
+MISTYPED_MONTH = date(2026, 5, 1)
+"""The month in which a correction file with a typing error arrives."""
+
+
+def mistyped_bijstand_file(month: date) -> str:
+    """A nabetaling for C whose amount is C's BSN, typed in the wrong column:
+    the import refuses it (above any plausible amount), nothing is paid."""
+    period = f"{month.year}-{month.month:02d}"
+    payout = month.replace(day=26).isoformat()
+    return (
+        "payment_id;bsn;period;kind;amount;payout_date;iban\n"
+        f"{period}-C-correctie;{BSN['C']};{period};nabetaling;{BSN['C']};{payout};\n"
+    )

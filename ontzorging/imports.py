@@ -9,7 +9,7 @@ was imported before with other content is a problem, never an overwrite.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -18,7 +18,9 @@ from typing import Any
 from sqlalchemy import Connection, Table, select
 
 from ontzorging import audit
+from ontzorging.db import import_page_cache
 from ontzorging.duplicates import Candidate, find_repeats, fingerprint, raise_held_signals
+from ontzorging.parsing.fields import FieldError, parse_payment_name
 from ontzorging.parsing.problems import FileRejected, Problem
 from ontzorging.parsing.registers import (
     AmountLimits,
@@ -80,6 +82,18 @@ def import_file(
     checks of dates, is ``now``'s date (the application clock).
     Raises :class:`FileRejected` with every problem; the caller rolls back.
     """
+    with import_page_cache(conn):
+        return _import_file(conn, kind, path, actor, now, limits)
+
+
+def _import_file(
+    conn: Connection,
+    kind: str,
+    path: Path,
+    actor: str,
+    now: datetime,
+    limits: AmountLimits | None,
+) -> ImportOutcome:
     sha = sha256_of_file(path)
     known = conn.execute(
         select(imported_files.c.id).where(
@@ -216,6 +230,8 @@ def _parse_payout_file(conn: Connection, path: Path) -> tuple[list[Any], list[Pr
         if len(hids) > 1:
             message = f"the IBAN belongs to households {', '.join(sorted(hids))}"
             problems.append(Problem(str(path), number, "CdtrAcct", message))
+        if not hids:  # passes through: its payee name goes into our payment file
+            problems += _payee_name_problems(t.creditor_name, str(path), number)
         day = t.requested_execution_date
         rows.append(
             PayoutRow(
@@ -233,6 +249,14 @@ def _parse_payout_file(conn: Connection, path: Path) -> tuple[list[Any], list[Pr
             )
         )
     return rows, problems
+
+
+def _payee_name_problems(name: str, file_name: str, number: int) -> list[Problem]:
+    try:
+        parse_payment_name(name)
+    except FieldError as error:
+        return [Problem(file_name, number, "Nm", error.message)]
+    return []
 
 
 def _owners_by_iban(conn: Connection, ibans: set[str]) -> dict[str, list[str]]:
@@ -282,7 +306,8 @@ def _fetch(conn: Connection, table: Table, key: str, ids: Sequence[str]) -> dict
 
 def _compare(
     conn: Connection, kind: str, rows: list[Any], file_name: str
-) -> tuple[list[Any], int, list[Problem]]:
+) -> tuple[Any, int, list[Problem]]:
+    """New rows (for bijstand a :class:`Matched`), the count of known ones, problems."""
     if kind == "households":
         return _compare_households(conn, rows, file_name)
     table, key, fields = _PLAIN[kind]
@@ -387,17 +412,17 @@ def _compare_households(
 
 def _compare_bijstand(
     conn: Connection, rows: list[Any], existing: dict[str, Any], file_name: str
-) -> tuple[list[Any], int, list[Problem]]:
+) -> tuple[Matched, int, list[Problem]]:
     fields = ("period", "kind", "amount_cents", "payout_date", "iban")
     new_rows, known, problems = _split_known(rows, "payment_id", fields, existing, file_name)
     for row, before in ((r, existing.get(r.payment_id)) for r in rows):
         if before is not None and (before["bsn"] or "") != row.bsn:
             problems.append(_conflict(file_name, row.line, "payment_id", row.payment_id, ["bsn"]))
     members = _fetch(conn, household_members, "bsn", [r.bsn for r in new_rows if r.bsn])
-    matched = []
+    matched = Matched()
     for row in new_rows:
         if isinstance(row, PayoutRow):  # matched by IBAN when read
-            matched.append((row, row.household_id))
+            matched.append(row, row.household_id)
             continue
         member = members.get(row.bsn)
         if member is None and not row.iban:
@@ -409,8 +434,33 @@ def _compare_bijstand(
                     "required for a person not in the register (the payment passes through)",
                 )
             )
-        matched.append((row, member["household_id"] if member else None))
+        matched.append(row, member["household_id"] if member else None)
     return matched, known, problems
+
+
+class Matched:
+    """New benefits payments with the household each belongs to (or None).
+
+    Two parallel lists, not a list of pairs: a large benefits file has
+    hundreds of thousands of rows, and a tuple per row costs 64 bytes."""
+
+    def __init__(self) -> None:
+        self.rows: list[Any] = []
+        self.household_ids: list[str | None] = []
+
+    def append(self, row: Any, household_id: str | None) -> None:
+        self.rows.append(row)
+        self.household_ids.append(household_id)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[tuple[Any, str | None]]:
+        return zip(self.rows, self.household_ids, strict=True)
+
+    def chunk(self, start: int, size: int) -> Iterator[tuple[Any, str | None]]:
+        stop = start + size
+        return zip(self.rows[start:stop], self.household_ids[start:stop], strict=True)
 
 
 # --- never twice (ADR 0006) -----------------------------------------------------
@@ -450,7 +500,7 @@ class _Marks:
             "duplicate_of": self.repeats.get(row.payment_id),
         }
 
-    def held(self, matched: list[tuple[Any, str | None]]) -> list[dict[str, Any]]:
+    def held(self, matched: Matched) -> list[dict[str, Any]]:
         return [
             {
                 "payment_id": r.payment_id,
@@ -461,14 +511,12 @@ class _Marks:
             if r.payment_id in self.repeats
         ]
 
-    def whole_file_problems(
-        self, matched: list[tuple[Any, str | None]], file_name: str
-    ) -> list[Problem]:
+    def whole_file_problems(self, matched: Matched, file_name: str) -> list[Problem]:
         """A file whose every new payment repeats an earlier one is the same
         run sent again: refused as a whole."""
         if len(matched) < WHOLE_FILE_REPEAT_ROWS or len(self.repeats) < len(matched):
             return []
-        first = matched[0][0]
+        first = matched.rows[0]
         message = (
             f"every payment of this file repeats one imported before ({len(matched)} of "
             f"{len(matched)}; line {first.line} repeats {self.repeats[first.payment_id]}): the "
@@ -477,13 +525,13 @@ class _Marks:
         return [Problem(file_name, first.line, "payment_id", message)]
 
 
-def _mark_repeats(conn: Connection, matched: list[tuple[Any, str | None]]) -> _Marks:
+def _mark_repeats(conn: Connection, matched: Matched) -> _Marks:
     """Find the new payments that repeat one already in the database."""
-    marks = _Marks(_household_ibans(conn, [hid for _, hid in matched if hid]), {})
+    marks = _Marks(_household_ibans(conn, [hid for hid in matched.household_ids if hid]), {})
     for start in range(0, len(matched), LOOKUP_CHUNK):
         candidates = [
             Candidate(r.payment_id, marks.fingerprint_of(r, hid), _end_to_end_id(r))
-            for r, hid in matched[start : start + LOOKUP_CHUNK]
+            for r, hid in matched.chunk(start, LOOKUP_CHUNK)
         ]
         marks.repeats.update(find_repeats(conn, candidates))
     return marks
@@ -569,16 +617,14 @@ def _insert_plain(table: Table, fields: tuple[str, ...]) -> Callable[..., None]:
     return insert
 
 
-def _insert_bijstand(
-    conn: Connection, matched: list[tuple[Any, str | None]], file_id: int, marks: _Marks
-) -> None:
+def _insert_bijstand(conn: Connection, matched: Matched, file_id: int, marks: _Marks) -> None:
     """In chunks: rows become dicts only while they are written (bounded memory)."""
     for start in range(0, len(matched), INSERT_CHUNK):
         conn.execute(
             benefit_payments.insert(),
             [
                 {**marks.row_of(r, household_id), "imported_file_id": file_id}
-                for r, household_id in matched[start : start + INSERT_CHUNK]
+                for r, household_id in matched.chunk(start, INSERT_CHUNK)
             ],
         )
 

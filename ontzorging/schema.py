@@ -26,6 +26,7 @@ ID = String(35)  # every external id: SEPA's Max35Text
 BIGID = BigInteger().with_variant(Integer, "sqlite")  # autoincrement on both
 ACTOR_NAME_MAX_CHARS = 100  # who imported, decided, resolved: a person's or account's name
 ACTOR = String(ACTOR_NAME_MAX_CHARS)
+REASON_MAX_CHARS = 200  # a --reason or --note: the narrowest column that keeps one
 
 imported_files = Table(
     "imported_files",

@@ -78,6 +78,29 @@ def test_a_payout_file_transfer_above_the_limit_is_refused(engine: Engine, tmp_p
     assert count(engine, benefit_payments) == 0
 
 
+def test_a_passing_through_payee_the_payment_file_cannot_name_is_refused(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """A transfer to an account of no household passes through under its own
+    payee name, so that name must be writable in our payment file; a
+    household's transfer is paid under the registered name instead."""
+    load_registers(engine, tmp_path)
+    path = tmp_path / "bijstand.xml"
+    transfers = (
+        transfer("A-2026-03", 133423, "Naam Een", "NL91ABNA0417164300"),
+        transfer("X-2026-03", 120000, "Naam Twee", "NL69INGB0123456789"),
+    )
+    xml = render_pain001(payout_file(transfers))  # our writer refuses such names: swap after
+    for name in (b"Naam Een", b"Naam Twee"):
+        xml = xml.replace(name, "\U0001f600\U0001f389".encode())
+    path.write_bytes(xml)
+
+    assert rejected(engine, path) == [
+        f"{path}:2: Nm: cannot be written in a SEPA payment file even after transliteration"
+    ]
+    assert count(engine, benefit_payments) == 0
+
+
 def test_obligations_checked_against_their_creditor_and_household(
     engine: Engine, tmp_path: Path
 ) -> None:
