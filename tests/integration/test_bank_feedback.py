@@ -392,3 +392,74 @@ def test_a_reject_after_the_statement_settled_the_batch_still_holds_the_money(
         assert status(conn, rent["id"]) == "rejected"
         assert balance(conn, accounts.returned("C")) == -rent["amount_cents"]
         assert check_all(conn) == []
+
+
+OCA_DATA = Path(__file__).parents[1] / "unit" / "payments" / "data"
+OCA_SAMPLES = ("oca-pain002-unpaid.xml", "oca-camt054-unpaid.xml", "oca-camt053.xml")
+
+
+def our_state(conn: Connection) -> tuple[Any, ...]:
+    """Everything bank feedback may change about our payments."""
+    pi = payment_instructions
+    return (
+        sorted(conn.execute(select(pi.c.id, pi.c.status)).all()),
+        conn.execute(select(func.count()).select_from(ledger_postings)).scalar(),
+        conn.execute(select(func.count()).select_from(instruction_events)).scalar(),
+        conn.execute(select(func.count()).select_from(signals)).scalar(),
+    )
+
+
+def test_real_world_samples_of_someone_elses_payments_are_kept_as_unmatched(
+    released: Released,
+) -> None:
+    """The test documents of OCA's Odoo importers (AGPL-3.0, used as test data
+    with attribution; see tests/unit/payments/data/README.md for repository,
+    path and commit): OCA/account-payment
+    ``account_payment_return_import_iso20022/test_files/test-sepa-pain-unpaid.xml``
+    and ``test-sepa-camt-unpaid.xml`` (branch 14.0), OCA/bank-statement-import
+    ``account_statement_import_camt/test_files/test-camt053`` (branch 16.0).
+    They are about direct debits and transfers of another organisation: stored
+    and reported as unmatched, never an error, and nothing of ours changes."""
+    r = released
+    with r.engine.connect() as conn:
+        before = our_state(conn)
+    outcomes = [import_path(r.engine, OCA_DATA / name) for name in OCA_SAMPLES]
+    assert [(o.status, o.kind) for o in outcomes] == [
+        ("imported", "pain.002"),
+        ("imported", "camt.054"),
+        ("imported", "camt.053"),
+    ]
+    assert [o.counts["unmatched"] for o in outcomes] == [4, 1, 3]
+    assert all(o.problems == () for o in outcomes)
+    with r.engine.connect() as conn:
+        assert our_state(conn) == before
+        bfi = bank_feedback_items
+        stored = conn.execute(select(bfi.c.outcome, bfi.c.end_to_end_id)).all()
+        assert {outcome for outcome, _ in stored} == {"unmatched"}
+        assert sorted(e2e for _, e2e in stored if e2e) == [
+            "115", "435005714488-ABNO33052620", "E2EID1", "E2EID1", "E2EID2", "E2EID3", "E2EID4",
+        ]  # fmt: skip
+        assert check_all(conn) == []
+    again = [import_path(r.engine, OCA_DATA / name) for name in OCA_SAMPLES]
+    assert [o.status for o in again] == ["unchanged"] * 3
+    with r.engine.connect() as conn:
+        assert our_state(conn) == before
+        assert conn.execute(select(func.count()).select_from(bank_documents)).scalar() == 3
+
+
+def test_the_real_world_statement_without_balances_is_refused(released: Released) -> None:
+    """OCA/account-payment (branch 12.0)
+    ``account_payment_return_import_iso20022/test_files/test-sepa-camt-053-unpaid.xml``
+    (see tests/unit/payments/data/README.md): a camt.053 without ``Bal`` cannot
+    be checked for continuity, so the use case refuses it and changes nothing."""
+    r = released
+    with r.engine.connect() as conn:
+        before = our_state(conn)
+    with pytest.raises(FileRejected) as refused:
+        import_path(r.engine, OCA_DATA / "oca-camt053-unpaid-no-balances.xml")
+    (problem,) = refused.value.problems
+    assert problem.file == "oca-camt053-unpaid-no-balances.xml"
+    assert "a statement without balances cannot be checked" in problem.message
+    with r.engine.connect() as conn:
+        assert our_state(conn) == before
+        assert conn.execute(select(func.count()).select_from(bank_documents)).scalar() == 0
