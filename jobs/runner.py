@@ -33,6 +33,7 @@ from ontzorging.imports import import_file
 from ontzorging.incidents import safe_summary
 from ontzorging.overviews import write_overviews
 from ontzorging.parsing.problems import FILE_LEVEL_LINE, NO_COLUMN, FileRejected, Problem
+from ontzorging.parsing.problems import printable as shown
 from ontzorging.private_files import private_file
 from ontzorging.signals import raise_period_signals
 from payments.files import clean_temp_files
@@ -359,20 +360,6 @@ def _errors_name(name: str) -> str:
     if len(raw) + len(suffix) > NAME_MAX_BYTES:
         raw = raw[: NAME_MAX_BYTES - len(suffix)]
     return os.fsdecode(raw) + suffix
-
-
-def shown(text: str) -> str:
-    """``text`` safe to print, log and write as UTF-8: the bytes of a file name
-    that are no UTF-8 as ``\\xNN``, control characters (a newline in a file
-    name) escaped."""
-    try:
-        raw = text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
-        raw = text.encode("utf-8", "backslashreplace")
-    readable = raw.decode("utf-8", "backslashreplace")
-    if readable.isprintable():
-        return readable
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in readable)
 
 
 def _finish_failed(app: App, run_id: int, counts: Counter[str], exc: BaseException) -> None:
