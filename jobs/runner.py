@@ -23,6 +23,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from jobs.locking import run_lock
 from jobs.runs import finish_run, start_run
 from ontzorging.allocating import allocate_due
+from ontzorging.bank_debits import raise_missing_debit_signals
 from ontzorging.bank_feedback import import_bank_file
 from ontzorging.batching import gather_batches
 from ontzorging.bootstrap import App
@@ -71,6 +72,7 @@ def run_nightly(app: App, as_of: date, actor: str = "ontzorging") -> RunOutcome:
             with app.engine.begin() as conn:
                 counts += allocate_due(conn, as_of, app.settings, run_id, app.clock.now())
                 counts["signals"] += raise_period_signals(conn, as_of)
+                counts["signals"] += raise_missing_debit_signals(conn, as_of)
                 counts += gather_batches(conn, as_of, app.settings, run_id, app.clock.now())
             checkpoint("allocated")
             if app.settings.allocation.payout_mode == "creditors_only":

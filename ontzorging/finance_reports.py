@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from ontzorging.allocation import WITHHOLDABLE_KINDS
 from ontzorging.batching import write_missing_files
@@ -71,11 +71,32 @@ def batch_summary_frames(conn: Connection, batch_id: int) -> dict[str, pd.DataFr
     head["approved_at"] = head["approved_at"].map(
         lambda moment: moment.isoformat() if moment is not None and not pd.isna(moment) else ""
     )
+    _add_bank_feedback(conn, batch_id, head)
     frames = {"batch": head, "files": files, "per_kind": per_kind, "per_creditor": per_creditor}
     for frame in frames.values():
         if "total_cents" in frame:
             frame["total_eur"] = frame["total_cents"].map(_euro)
     return frames
+
+
+FEEDBACK_STATUSES = ("settled", "rejected", "returned")
+
+
+def _add_bank_feedback(conn: Connection, batch_id: int, head: pd.DataFrame) -> None:
+    """Once the bank has said something about the batch: how many of its
+    payments were settled, rejected and returned (columns of the batch row)."""
+    pi = payment_instructions
+    counts: dict[str, int] = {
+        str(status): int(n)
+        for status, n in conn.execute(
+            select(pi.c.status, func.count(pi.c.id))
+            .where(pi.c.batch_id == batch_id, pi.c.status.in_(FEEDBACK_STATUSES))
+            .group_by(pi.c.status)
+        )
+    }
+    if counts:
+        for status in FEEDBACK_STATUSES:
+            head[status] = int(counts.get(status, 0))
 
 
 def write_batch_summary(conn: Connection, reports_dir: Path, batch_id: int) -> list[Path]:

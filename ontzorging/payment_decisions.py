@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, exists, select
+from sqlalchemy import Connection, and_, exists, select, true
 
 from ledger import accounts
 from ledger.entries import transfer
@@ -55,11 +55,14 @@ def reason_codes(conn: Connection, instruction_ids: list[int]) -> dict[int, str]
     return {int(i): code or "" for i, code in rows}
 
 
-def awaiting_decision(conn: Connection, status: str | None = None) -> list[dict[str, Any]]:
+def awaiting_decision(
+    conn: Connection, status: str | None = None, household_id: str | None = None
+) -> list[dict[str, Any]]:
     """Rejected or returned payments without a decision, oldest first; no BSN."""
     pi = payment_instructions
     decided = exists().where(payment_decisions.c.instruction_id == pi.c.id)
     wanted = (status,) if status else HELD_STATUSES
+    mine = pi.c.household_id == household_id if household_id is not None else true()
     since = (
         select(instruction_events.c.at)
         .where(
@@ -73,7 +76,7 @@ def awaiting_decision(conn: Connection, status: str | None = None) -> list[dict[
     rows = (
         conn.execute(
             select(pi, since.label("since"))
-            .where(and_(pi.c.status.in_(wanted), ~decided))
+            .where(and_(pi.c.status.in_(wanted), ~decided, mine))
             .order_by(since, pi.c.id)
         )
         .mappings()

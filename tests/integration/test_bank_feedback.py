@@ -5,7 +5,7 @@ decisions (DOMAIN.md R7, DESIGN.md 5.7)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +15,14 @@ from sqlalchemy import Connection, Engine, func, select
 from ledger import accounts
 from ledger.schema import ledger_postings
 from ontzorging import bank_samples as docs
+from ontzorging.bank_debits import raise_missing_debit_signals
 from ontzorging.bank_feedback import import_bank_file
 from ontzorging.batching import gather_batches, release_batch
+from ontzorging.caseload import caseload_frame
 from ontzorging.checks import check_all
+from ontzorging.finance_reports import batch_summary_frames
+from ontzorging.households import show_household
+from ontzorging.overviews import overview_html
 from ontzorging.parsing.problems import FileRejected
 from ontzorging.payment_decisions import (
     PaymentDecisionRefused,
@@ -27,7 +32,9 @@ from ontzorging.payment_decisions import (
 from ontzorging.schema import (
     bank_documents,
     bank_feedback_items,
+    batches,
     creditors,
+    households,
     instruction_events,
     payment_files,
     payment_instructions,
@@ -35,6 +42,8 @@ from ontzorging.schema import (
 )
 from ontzorging.settings import load_settings
 from payments.bank_reader import read_bank_file
+from payments.calendar import target_business_days_after
+from payments.reason_codes import reason_for
 from tests.conftest import NOW
 from tests.scenario import load_registers, run_months
 
@@ -47,6 +56,7 @@ class Released:
     tmp_path: Path
     message_id: str
     payment_info_id: str
+    file_name: str
     instructions: dict[int, Any]
 
     def creditor_payment(self, kind: str, household_id: str) -> Any:
@@ -80,6 +90,7 @@ def released(engine: Engine, tmp_path: Path) -> Released:
         tmp_path,
         file_row["message_id"],
         file_row["payment_info_id"],
+        file_row["file_name"],
         {r["id"]: r for r in rows},
     )
 
@@ -463,3 +474,110 @@ def test_the_real_world_statement_without_balances_is_refused(released: Released
     with r.engine.connect() as conn:
         assert our_state(conn) == before
         assert conn.execute(select(func.count()).select_from(bank_documents)).scalar() == 0
+
+
+def missing_debits(engine: Engine, as_of: date) -> list[tuple[Any, ...]]:
+    with engine.begin() as conn:
+        raise_missing_debit_signals(conn, as_of)
+    with engine.connect() as conn:
+        s = signals.c
+        return list(
+            conn.execute(
+                select(s.household_id, s.subject, s.raised_on).where(s.kind == "debit_missing")
+            ).all()
+        )
+
+
+def test_a_batch_debit_missing_from_the_statements_is_signalled_for_finance(
+    released: Released,
+) -> None:
+    r = released
+    with r.engine.connect() as conn:
+        (execution,) = conn.execute(select(batches.c.execution_date)).scalars()
+    deadline = target_business_days_after(execution, 2)
+    assert missing_debits(r.engine, deadline + timedelta(days=7)) == []  # no statement read yet
+    unrelated = docs.camt053_02("S-1", "ST-1", 1, 0, 100, docs.other_credit("X-1", "E-1", 100))
+    import_path(r.engine, write(r.tmp_path, "s1.xml", unrelated))
+    assert missing_debits(r.engine, deadline) == []  # the second business day: not yet
+    late = deadline + timedelta(days=1)
+    assert missing_debits(r.engine, late) == [(None, f"{r.file_name} {r.payment_info_id}", late)]
+    assert len(missing_debits(r.engine, late + timedelta(days=3))) == 1  # raised once
+
+
+def test_a_booked_batch_debit_is_not_missing(released: Released) -> None:
+    r = released
+    total = sum(i["amount_cents"] for i in r.instructions.values())
+    later = date(2026, 4, 30)
+    statement = docs.camt053_02(
+        "S-1",
+        "ST-1",
+        1,
+        total,
+        0,
+        docs.batch_debit("D-1", r.message_id, r.payment_info_id, total, len(r.instructions)),
+    )
+    import_path(r.engine, write(r.tmp_path, "s.xml", statement))
+    assert missing_debits(r.engine, later) == []
+
+
+def test_a_wholly_rejected_file_has_no_debit_to_miss(released: Released) -> None:
+    r = released
+    import_path(
+        r.engine,
+        write(r.tmp_path, "g.xml", docs.pain002_group_reject("PSR-G", r.message_id, "FF01")),
+    )
+    unrelated = docs.camt053_02("S-1", "ST-1", 1, 0, 100, docs.other_credit("X-1", "E-1", 100))
+    import_path(r.engine, write(r.tmp_path, "s1.xml", unrelated))
+    assert missing_debits(r.engine, date(2026, 4, 30)) == []
+
+
+def test_held_payments_show_in_the_household_overview_caseload_and_batch_summary(
+    released: Released,
+) -> None:
+    r = released
+    f = send_feedback(r)
+    with r.engine.connect() as conn:
+        shown = show_household(conn, "A")["payments_awaiting_decision"]
+        assert [(p["payment_id"], p["status"], p["reason_code"]) for p in shown] == [
+            (str(f.rejected["id"]), "rejected", "MS03"),
+            (str(f.returned["id"]), "returned", "AC04"),
+        ]
+        assert shown[1]["reason"] == reason_for("AC04").nl
+        assert show_household(conn, "C")["payments_awaiting_decision"] == []
+        page = overview_html(conn, "A", MARCH[0])
+        assert (
+            "De betaling van uw energie (gas en stroom) kwam terug. Uw budgetcoach regelt dit."
+            in page
+        )
+        assert "De bank kon uw huur niet betalen. Uw budgetcoach regelt dit." in page
+        assert "staat zolang bij de gemeente" in page
+        frame = caseload_frame(conn, MARCH[0])
+        assert frame.iloc[0]["household_id"] == "A"
+        counts = dict(zip(frame["household_id"], frame["problem_payments"], strict=True))
+        assert counts["A"] == 2 and counts["C"] == 0
+        head = batch_summary_frames(conn, 1)["batch"]
+        assert (int(head["settled"][0]), int(head["rejected"][0]), int(head["returned"][0])) == (
+            len(r.instructions) - 3, 1, 2)  # fmt: skip
+    resolve(r.engine, f.rejected["id"], "to_client")
+    with r.engine.connect() as conn:
+        assert len(show_household(conn, "A")["payments_awaiting_decision"]) == 1
+        frame = caseload_frame(conn, MARCH[0])
+        counts = dict(zip(frame["household_id"], frame["problem_payments"], strict=True))
+        assert counts["A"] == 1  # only what still awaits a decision
+        page = overview_html(conn, "A", MARCH[0])
+        assert "Uw budgetcoach heeft besloten: het geld" in page
+
+
+def test_the_overview_in_english_says_the_payment_came_back(released: Released) -> None:
+    r = released
+    send_feedback(r)
+    with r.engine.begin() as conn:
+        conn.execute(
+            households.update().where(households.c.household_id == "A").values(language="en")
+        )
+    with r.engine.connect() as conn:
+        page = overview_html(conn, "A", MARCH[0])
+    assert (
+        "The payment of your energy (gas and electricity) came back. Your budget coach is sorting it out."
+        in page
+    )

@@ -33,6 +33,7 @@ def test_batch_summary_adds_up_to_the_file(engine: Engine, tmp_path: Path) -> No
     assert {p.name for p in written} >= {"batch-1-summary.csv", "batch-1-summary.xlsx"}
     sheets = pd.read_excel(tmp_path / "rep" / "batch-1-summary.xlsx", sheet_name=None)
     assert int(sheets["batch"]["total_cents"][0]) == total
+    assert "settled" not in sheets["batch"]  # no bank feedback yet
     assert int(sheets["per_kind"]["total_cents"].sum()) == total
     assert int(sheets["per_creditor"]["total_cents"].sum()) == total
     assert int(sheets["files"]["total_cents"].sum()) == total
