@@ -125,10 +125,11 @@ def _camt_items(kind: str, reports: Sequence[Statement | Notification]) -> Itera
 
 
 def _entry_items(kind: str, entry_ref: str, entry: Entry) -> Iterator[FeedbackItem]:
-    booked = entry.status == "BOOK"
-    is_return = entry.credit_debit == "CRDT" and (
-        entry.reversal or any(t.return_reason for t in entry.transactions)
-    )
+    returned = entry.reversal or any(t.return_reason for t in entry.transactions)
+    is_return = entry.credit_debit == "CRDT" and returned
+    # A debit that carries return information books something back (a
+    # returned direct debit, a reversed credit): it settles none of ours.
+    booked = entry.status == "BOOK" and not returned
     batch_id = entry.batch.payment_information_id if entry.batch else ""
     if entry.credit_debit == "DBIT" and booked and batch_id:
         yield FeedbackItem(
