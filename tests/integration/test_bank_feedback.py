@@ -451,6 +451,7 @@ def test_real_world_samples_of_someone_elses_payments_are_kept_as_unmatched(
         assert {outcome for outcome, _ in stored} == {"unmatched"}
         assert sorted(e2e for _, e2e in stored if e2e) == [
             "115", "435005714488-ABNO33052620", "E2EID1", "E2EID1", "E2EID2", "E2EID3", "E2EID4",
+            "TESTBANK/NL/20141229/01206407", "TESTBANK/NL/20141229/01206408",
         ]  # fmt: skip
         assert check_all(conn) == []
     again = [import_path(r.engine, OCA_DATA / name) for name in OCA_SAMPLES]
