@@ -12,16 +12,19 @@ import shutil
 import stat
 import traceback
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from jobs.locking import run_lock
 from jobs.runs import finish_run, start_run
 from ontzorging.allocating import allocate_due
+from ontzorging.bank_debits import raise_missing_debit_signals
+from ontzorging.bank_feedback import import_bank_file
 from ontzorging.batching import gather_batches
 from ontzorging.bootstrap import App
 from ontzorging.caseload import write_caseload_report
@@ -31,6 +34,7 @@ from ontzorging.imports import import_file
 from ontzorging.incidents import safe_summary
 from ontzorging.overviews import write_overviews
 from ontzorging.parsing.problems import FILE_LEVEL_LINE, NO_COLUMN, FileRejected, Problem
+from ontzorging.parsing.problems import printable as shown
 from ontzorging.private_files import private_file
 from ontzorging.progress import Progress, no_progress
 from ontzorging.signals import raise_period_signals
@@ -65,11 +69,13 @@ def run_nightly(
         inbox = _Inbox()
         try:
             _recover_outputs(app, counts)
-            _import_inbox(app, actor, counts, inbox)
+            _import_inbox(app, actor, counts, inbox, "inbox/bijstand", _import_bijstand)
+            _import_inbox(app, actor, counts, inbox, "inbox/bank", _import_bank)
             checkpoint("inbox_imported")
             with app.engine.begin() as conn:
                 counts += allocate_due(conn, as_of, app.settings, run_id, app.clock.now(), progress)
                 counts["signals"] += raise_period_signals(conn, as_of)
+                counts["signals"] += raise_missing_debit_signals(conn, as_of)
                 counts += gather_batches(conn, as_of, app.settings, run_id, app.clock.now())
             checkpoint("allocated")
             if app.settings.allocation.payout_mode == "creditors_only":
@@ -81,7 +87,7 @@ def run_nightly(
             _finish_failed(app, run_id, counts, exc)
             raise
         status = "succeeded" if not inbox.problems else "succeeded_with_rejections"
-        if counts["allocation_failures"]:
+        if counts["allocation_failures"] or counts["bank_problems"]:
             status = "succeeded_with_problems"
         # The run record has no column of its own for the files: its remark says them.
         finish_run(app.engine, run_id, status, counts, app.clock.now(), inbox.remark())
@@ -174,8 +180,37 @@ class _Inbox:
         return "; ".join(parts) or None
 
 
-def _import_inbox(app: App, actor: str, counts: Counter[str], inbox: _Inbox) -> None:
-    """Import inbox files in name order, each on its own.
+ImportOne = Callable[[App, Connection, Path, str], Counter[str]]
+"""Import one inbox file inside the given transaction; returns what to count."""
+
+
+def _import_bijstand(app: App, conn: Connection, path: Path, actor: str) -> Counter[str]:
+    outcome = import_file(
+        conn, "bijstand", path, actor, app.clock.now(), limits=app.settings.amount_limits
+    )
+    return Counter({"payments_held": outcome.rows_held})  # repeats: see `bijstand held`
+
+
+def _import_bank(app: App, conn: Connection, path: Path, actor: str) -> Counter[str]:
+    """A bank feedback document; a gap in the statements or an amount that
+    differs is counted (the run needs attention), the file is still archived."""
+    outcome = import_bank_file(conn, path, actor, app.clock.now())
+    found: Counter[str] = Counter({f"bank_{k}": v for k, v in outcome.counts.items()})
+    found["bank_files_unchanged"] += outcome.status == "unchanged"
+    for problem in outcome.problems:
+        _log.warning("bank file %s: %s", shown(path.name), problem)
+    return found
+
+
+def _import_inbox(
+    app: App,
+    actor: str,
+    counts: Counter[str],
+    inbox: _Inbox,
+    directory_name: str,
+    import_one: ImportOne,
+) -> None:
+    """Import the files of one inbox directory in name order, each on its own.
 
     Whatever goes wrong with one file is that file's problem: its transaction
     is rolled back, it is quarantined with the reason, and the next file goes
@@ -183,7 +218,7 @@ def _import_inbox(app: App, actor: str, counts: Counter[str], inbox: _Inbox) -> 
     disk full) stops the run, and leaves the file in the inbox for the next.
     Entries that are not regular files are never opened (a FIFO would block
     the run while it holds the lock): they are skipped and reported."""
-    directory = app.home.path("inbox/bijstand")
+    directory = app.home.path(directory_name)
     if not directory.is_dir():
         return
     names = sorted(
@@ -204,14 +239,7 @@ def _import_inbox(app: App, actor: str, counts: Counter[str], inbox: _Inbox) -> 
             continue
         try:
             with app.engine.begin() as conn:
-                outcome = import_file(
-                    conn,
-                    "bijstand",
-                    path,
-                    actor,
-                    app.clock.now(),
-                    limits=app.settings.amount_limits,
-                )
+                found = import_one(app, conn, path, actor)
         except FileRejected as exc:
             _quarantine(app, path, [shown(str(p)) for p in exc.problems], inbox, counts)
             continue
@@ -222,7 +250,7 @@ def _import_inbox(app: App, actor: str, counts: Counter[str], inbox: _Inbox) -> 
             continue
         _move(path, app.home.path("archive"))
         counts["files_imported"] += 1
-        counts["payments_held"] += outcome.rows_held  # repeats: see `bijstand held`
+        counts.update(found)
 
 
 def _file_problem(path: Path, message: str) -> str:
@@ -345,20 +373,6 @@ def _errors_name(name: str) -> str:
     if len(raw) + len(suffix) > NAME_MAX_BYTES:
         raw = raw[: NAME_MAX_BYTES - len(suffix)]
     return os.fsdecode(raw) + suffix
-
-
-def shown(text: str) -> str:
-    """``text`` safe to print, log and write as UTF-8: the bytes of a file name
-    that are no UTF-8 as ``\\xNN``, control characters (a newline in a file
-    name) escaped."""
-    try:
-        raw = text.encode("utf-8", "surrogateescape")
-    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
-        raw = text.encode("utf-8", "backslashreplace")
-    readable = raw.decode("utf-8", "backslashreplace")
-    if readable.isprintable():
-        return readable
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in readable)
 
 
 def _finish_failed(app: App, run_id: int, counts: Counter[str], exc: BaseException) -> None:

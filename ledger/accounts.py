@@ -9,6 +9,9 @@ Income:Household:<H>:Bijstand:<kind>       benefits received, by kind
 Expenses:Household:<H>:<kind>              fixed costs (huur, energie, ...) and
                                            leefgeld (the remainder for the client)
 Liabilities:Household:<H>:Payable:<payee>  owed to a creditor, or to ``Client``
+Liabilities:Household:<H>:Returned         money the bank sent back (rejected or
+                                           returned payment), held until the coach
+                                           decides (ADR 0007)
 """
 
 from __future__ import annotations
@@ -58,6 +61,11 @@ def expense(household_id: str | None, cost_kind: str) -> str:
 
 def payable(household_id: str | None, payee: str) -> str:
     return f"Liabilities:{owner(household_id)}:Payable:{_component(payee)}"
+
+
+def returned(household_id: str | None) -> str:
+    """Held money awaiting the coach's decision on a rejected or returned payment."""
+    return f"Liabilities:{owner(household_id)}:Returned"
 
 
 def household_of(account: str) -> str | None:

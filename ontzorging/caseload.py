@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, and_, case, exists, func, select
 
 from ontzorging.duplicates import payable
 from ontzorging.overviews import (
@@ -41,6 +41,7 @@ from ontzorging.schema import (
     allocations,
     benefit_payments,
     households,
+    payment_decisions,
     payment_instructions,
     signals,
 )
@@ -178,7 +179,8 @@ def _income(conn: Connection, month: date) -> pd.DataFrame:
 
 def _paid(conn: Connection, month: date) -> pd.DataFrame:
     pi = payment_instructions
-    problem = case((pi.c.status.in_(sorted(PROBLEM_STATUSES)), 1), else_=0)
+    decided = exists().where(payment_decisions.c.instruction_id == pi.c.id)
+    problem = case((and_(pi.c.status.in_(sorted(PROBLEM_STATUSES)), ~decided), 1), else_=0)
     return _read(
         conn,
         select(

@@ -4,11 +4,17 @@ this catches what a bug or a hand edit of the database would break."""
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, case, exists, func, select
 
 from ledger.check import MAX_REPORTED, check_ledger
 from ledger.schema import ledger_postings
-from ontzorging.schema import allocation_lines, allocations, obligations, payment_instructions
+from ontzorging.schema import (
+    allocation_lines,
+    allocations,
+    obligations,
+    payment_decisions,
+    payment_instructions,
+)
 
 UNRELEASED = ("pending",)
 
@@ -20,6 +26,7 @@ def check_all(conn: Connection) -> list[str]:
         + _never_more_than_due(conn)
         + _instructions_positive(conn)
         + _payables_match_instructions(conn)
+        + _held_matches_undecided(conn)
         + _instructions_match_their_booking(conn)
     )
 
@@ -127,5 +134,39 @@ def _payables_match_instructions(conn: Connection) -> list[str]:
             problems.append(
                 f"household {who}: ledger owes {int(owed.get(hid) or 0)} cents but "
                 f"unreleased instructions total {int(pending.get(hid) or 0)}"
+            )
+    return problems[:MAX_REPORTED]
+
+
+HELD_STATUSES = ("rejected", "returned")
+
+
+def _held_matches_undecided(conn: Connection) -> list[str]:
+    """Money held awaiting a decision (``Liabilities:...:Returned``) per household
+    equals its rejected and returned payments without a decision (ADR 0007)."""
+    held = dict(
+        conn.execute(
+            select(ledger_postings.c.household_id, -func.sum(ledger_postings.c.amount_cents))
+            .where(ledger_postings.c.account.like("Liabilities:%:Returned"))
+            .group_by(ledger_postings.c.household_id)
+        ).all()
+    )
+    pi = payment_instructions
+    decided = exists().where(payment_decisions.c.instruction_id == pi.c.id)
+    undecided = dict(
+        conn.execute(
+            select(pi.c.household_id, func.sum(pi.c.amount_cents))
+            .where(pi.c.status.in_(HELD_STATUSES), ~decided)
+            .group_by(pi.c.household_id)
+        ).all()
+    )
+    problems = []
+    for hid in sorted(set(held) | set(undecided), key=lambda h: h or ""):
+        ledger_cents, payments_cents = int(held.get(hid) or 0), int(undecided.get(hid) or 0)
+        if ledger_cents != payments_cents:
+            problems.append(
+                f"household {hid or 'pass-through'}: {ledger_cents} cents held awaiting a "
+                f"decision in the ledger, but undecided rejected/returned payments total "
+                f"{payments_cents}"
             )
     return problems[:MAX_REPORTED]

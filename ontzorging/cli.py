@@ -305,7 +305,8 @@ def import_command(kind: str, file: Path) -> None:
     from ontzorging.imports import import_file
 
     if kind == "bank":
-        raise CommandFailed("bank feedback import is not available in this version")
+        _import_bank(file)
+        return
     app = _app()
     from jobs.locking import run_lock
 
@@ -330,6 +331,45 @@ def import_command(kind: str, file: Path) -> None:
         data = {**data, "attention": needs_attention("", {"payments_held": outcome.rows_held})}
     emit(data, lambda: click.echo(message))
     if outcome.rows_held:
+        sys.exit(EXIT_ATTENTION)
+
+
+def _import_bank(file: Path) -> None:
+    """``import bank FILE``: a pain.002, camt.053 or camt.054 document."""
+    from jobs.locking import run_lock
+    from ontzorging.bank_feedback import import_bank_file
+
+    app = _app()
+    with run_lock(app.engine), app.engine.begin() as conn:
+        outcome = import_bank_file(conn, file, _actor(), app.clock.now())
+    data = outcome.__dict__
+    counts = outcome.counts
+
+    def human() -> None:
+        if outcome.status == "unchanged":
+            click.echo(
+                f"{file.name}: {outcome.kind} {outcome.message_id} was imported before; "
+                "nothing changed"
+            )
+            return
+        held = counts.get("instructions_rejected", 0) + counts.get("instructions_returned", 0)
+        click.echo(
+            f"{file.name}: {outcome.kind} {outcome.message_id}: "
+            f"{counts.get('instructions_rejected', 0)} payment(s) rejected, "
+            f"{counts.get('instructions_returned', 0)} returned, "
+            f"{counts.get('instructions_settled', 0)} settled, "
+            f"{counts.get('unmatched', 0)} item(s) not ours (kept as unmatched)"
+        )
+        if held:
+            click.echo(
+                f"attention: the money of {held} payment(s) is held until the coach decides: "
+                "see `ontzorging payments list`"
+            )
+        for problem in outcome.problems:
+            click.echo(f"attention: {problem}")
+
+    emit(data, human)
+    if outcome.problems:
         sys.exit(EXIT_ATTENTION)
 
 
@@ -731,6 +771,72 @@ def bijstand_cancel(payment_id: str, actor: str, reason: str) -> None:
     Example: ontzorging bijstand cancel R2-P17 --by "M. de Vries" --reason "run dubbel"
     """
     _decide(payment_id, "cancel", actor, reason)
+
+
+@main.group("payments")
+def payments_group() -> None:
+    """Payments the bank rejected or returned: their money is held until the coach decides."""
+
+
+@payments_group.command("list")
+@click.option(
+    "--status",
+    type=click.Choice(["rejected", "returned"]),
+    default=None,
+    help="Only rejected or only returned payments (default: both).",
+)
+@handled
+def payments_list(status: str | None) -> None:
+    """What awaits a decision, oldest first (no BSN)."""
+    from ontzorging.payment_decisions import awaiting_decision
+
+    with _app(read_only=True).engine.connect() as conn:
+        items = awaiting_decision(conn, status)
+
+    def human() -> None:
+        if not items:
+            click.echo("no payments await a decision")
+        for r in items:
+            payee = f"creditor {r['creditor_id']}" if r["creditor_id"] else "the client"
+            click.echo(
+                f"{r['payment_id']}  household {r['household_id'] or '-'}  {r['period']} "
+                f"{r['kind']} {_euro(r['amount_cents'])} to {payee}: {r['status']} "
+                f"({r['reason_code'] or '?'}: {r['reason']})"
+            )
+
+    emit(items, human)
+
+
+@payments_group.command("resolve")
+@click.argument("payment_id")
+@click.option("--repay", "decision", flag_value="repay", help="Pay the payee again.")
+@click.option(
+    "--to-client", "decision", flag_value="to_client", help="Pay the held money to the client."
+)
+@click.option("--by", "actor", type=ACTOR_NAME, required=True, help="The coach who decides.")
+@click.option("--note", default=None, help="Why, or what was arranged.")
+@handled
+def payments_resolve(payment_id: str, decision: str | None, actor: str, note: str | None) -> None:
+    """Decide on a rejected or returned payment (the statement's payment_id).
+
+    Example: ontzorging payments resolve 17 --repay --by "Coach Smit"
+    """
+    from jobs.locking import run_lock
+    from ontzorging.payment_decisions import resolve_payment
+
+    if decision is None:
+        raise click.UsageError("choose --repay or --to-client")
+    app = _app()
+    with run_lock(app.engine), app.engine.begin() as conn:
+        data = resolve_payment(conn, payment_id, decision, actor, note, app.clock.now())
+    what = "paid again" if decision == "repay" else "paid to the client"
+    emit(
+        data,
+        lambda: click.echo(
+            f"payment {payment_id}: {what} in the next nightly run's batch as payment "
+            f"{data['new_payment_id']} ({_euro(data['amount_cents'])} to {data['payee_iban']})"
+        ),
+    )
 
 
 @main.group("signals")

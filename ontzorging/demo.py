@@ -10,20 +10,22 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from ontzorging import demo_data
+from ontzorging import bank_samples, demo_data
 from ontzorging.batching import approve_batch, list_batches
 from ontzorging.bootstrap import App, bootstrap
 from ontzorging.db import upgrade_to_head
 from ontzorging.finance_reports import write_release_outputs
 from ontzorging.imports import import_file
+from ontzorging.payment_decisions import awaiting_decision, resolve_payment
 from ontzorging.periods import format_month
 from ontzorging.private_files import owner_only_umask
 from ontzorging.progress import Progress, no_progress
-from ontzorging.schema import imported_files
+from ontzorging.schema import imported_files, payment_files, payment_instructions
 from ontzorging.statements import statement
 
 DEMO_ACTOR = "demo"
 DEMO_APPROVER = "M. de Vries (Financiën)"
+DEMO_COACH = "Coach Smit"
 
 
 class DemoRefused(ValueError):
@@ -84,6 +86,12 @@ def run_demo(
             say(f"    quarantined: {problem}")
         for batch_id, files in _approve_all(app):
             say(f"    batch {batch_id} approved by {DEMO_APPROVER}: {', '.join(files)}")
+        if month == demo_data.MONTHS[0]:
+            for name in _drop_bank_feedback(app):
+                say(f"    the bank sends {name}: the next night reads it from inbox/bank")
+        if month == demo_data.MONTHS[1]:
+            for line in _decide_held_payments(app):
+                say(f"    {line}")
         if month == demo_data.RESENT_MONTH:
             resent = app.home.path("inbox/bijstand") / f"bijstand-{format_month(month)}-opnieuw.csv"
             resent.write_text(demo_data.resent_bijstand_file(month), encoding="utf-8")
@@ -124,6 +132,61 @@ def _approve_all(app: App) -> list[tuple[int, list[str]]]:
             )
             files = {b["id"]: b["files"] for b in list_batches(conn)}
     return [(batch_id, files[batch_id]) for batch_id in waiting]
+
+
+def _drop_bank_feedback(app: App) -> list[str]:
+    """The bank rejects A's rent (MS03) and A's energy comes back (AC04, the
+    account is closed): a pain.002 and a camt.054 in ``inbox/bank/``."""
+    pi = payment_instructions
+    with app.engine.connect() as conn:
+        file_row = (
+            conn.execute(select(payment_files).order_by(payment_files.c.id)).mappings().first()
+        )
+        rows = conn.execute(
+            select(pi.c.kind, pi.c.end_to_end_id, pi.c.amount_cents).where(
+                pi.c.household_id == "A", pi.c.creditor_id.is_not(None), pi.c.status == "released"
+            )
+        ).all()
+    if file_row is None:
+        return []
+    by_kind = {kind: (e2e, amount) for kind, e2e, amount in rows}
+    inbox = app.home.path("inbox/bank")
+    inbox.mkdir(parents=True, exist_ok=True)
+    rent, energy = by_kind["huur"], by_kind["energie"]
+    files = {
+        "pain002-demo.xml": bank_samples.pain002_10(
+            "DEMO-PSR-1",
+            file_row["message_id"],
+            file_row["payment_info_id"],
+            [bank_samples.Reject(rent[0], "MS03", rent[1])],
+        ),
+        "camt054-demo.xml": bank_samples.camt054_02(
+            "DEMO-NTF-1", bank_samples.return_credit("DEMO-R-1", energy[0], energy[1], "AC04")
+        ),
+    }
+    for name, text in files.items():
+        (inbox / name).write_text(text, encoding="utf-8")
+    return list(files)
+
+
+def _decide_held_payments(app: App) -> list[str]:
+    """The coach pays the rejected rent again and the returned energy money to
+    the client (the energy company's account is closed)."""
+    from jobs.locking import run_lock
+
+    lines = []
+    with run_lock(app.engine), app.engine.begin() as conn:
+        for item in awaiting_decision(conn):
+            decision = "repay" if item["status"] == "rejected" else "to_client"
+            done = resolve_payment(
+                conn, item["payment_id"], decision, DEMO_COACH, "demo", app.clock.now()
+            )
+            lines.append(
+                f"payment {item['payment_id']} ({item['kind']} of {item['household_id']}, "
+                f"{item['status']} {item['reason_code']}): {DEMO_COACH} decides {decision}, "
+                f"new payment {done['new_payment_id']}"
+            )
+    return lines
 
 
 def _refuse_if_used(app: App) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from ontzorging.allocation import WITHHOLDABLE_KINDS
 from ontzorging.batching import write_missing_files
@@ -76,6 +76,7 @@ def batch_summary_frames(conn: Connection, batch_id: int) -> dict[str, pd.DataFr
         lambda moment: moment.isoformat() if moment is not None and not pd.isna(moment) else ""
     )
     head["execution_date"] = head["execution_date"].map(str)
+    _add_bank_feedback(conn, batch_id, head)
     frames = {"batch": head, "files": files, "per_kind": per_kind, "per_creditor": per_creditor}
     return {name: _in_dutch(frame) for name, frame in frames.items()}
 
@@ -93,6 +94,9 @@ _HEADERS = {
     "kind": "Soort",
     "creditor_id": "Crediteur",
     "creditor_name": "Naam",
+    "settled": "Afgeschreven",
+    "rejected": "Geweigerd",
+    "returned": "Teruggekomen",
 }
 
 
@@ -132,6 +136,26 @@ def batch_summary_rows(conn: Connection, batch_id: int) -> pd.DataFrame:
     rows.insert(2, "status", batch["status"])
     rows.insert(3, "decided_by", batch["decided_by"] or "")
     return _in_dutch(rows)
+
+
+FEEDBACK_STATUSES = ("settled", "rejected", "returned")
+
+
+def _add_bank_feedback(conn: Connection, batch_id: int, head: pd.DataFrame) -> None:
+    """Once the bank has said something about the batch: how many of its
+    payments were settled, rejected and returned (columns of the batch row)."""
+    pi = payment_instructions
+    counts: dict[str, int] = {
+        str(status): int(n)
+        for status, n in conn.execute(
+            select(pi.c.status, func.count(pi.c.id))
+            .where(pi.c.batch_id == batch_id, pi.c.status.in_(FEEDBACK_STATUSES))
+            .group_by(pi.c.status)
+        )
+    }
+    if counts:
+        for status in FEEDBACK_STATUSES:
+            head[status] = int(counts.get(status, 0))
 
 
 def write_batch_summary(conn: Connection, reports_dir: Path, batch_id: int) -> list[Path]:

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, select
 
 from ontzorging import audit
 from ontzorging.facts import period_of
+from ontzorging.payment_decisions import awaiting_decision
 from ontzorging.schema import household_members, households, obligations, signals
 from ontzorging.statements import UnknownHousehold
 
@@ -101,6 +102,10 @@ def show_household(conn: Connection, household_id: str, reveal_bsn: bool = False
                 "legal_basis": o["legal_basis"],
             }
             for o in costs
+        ],
+        "payments_awaiting_decision": [
+            {k: v for k, v in p.items() if k != "household_id"}
+            for p in awaiting_decision(conn, household_id=household_id)
         ],
         "signals": [
             {

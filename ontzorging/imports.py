@@ -21,7 +21,7 @@ from ontzorging import audit
 from ontzorging.db import import_page_cache
 from ontzorging.duplicates import Candidate, find_repeats, fingerprint, raise_held_signals
 from ontzorging.parsing.fields import FieldError, parse_payment_name
-from ontzorging.parsing.problems import FileRejected, Problem
+from ontzorging.parsing.problems import FileRejected, Problem, printable
 from ontzorging.parsing.registers import (
     AmountLimits,
     BijstandRow,
@@ -558,7 +558,7 @@ def _end_to_end_id(row: Any) -> str | None:
 def shown_name(path: Path) -> str:
     """The file name as text: a name that is not UTF-8 (bytes the file system
     took as they came) is shown with backslash escapes, never a crash."""
-    return path.name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return printable(path.name)
 
 
 # --- writing ----------------------------------------------------------------

@@ -276,3 +276,69 @@ audit_log = Table(
     Column("detail", Text, nullable=False),
     Column("reason", String(300)),
 )
+
+# --- bank feedback (DESIGN.md 5.7, ADR 0007) ------------------------------------
+
+bank_documents = Table(
+    "bank_documents",
+    metadata,
+    # One row per imported pain.002, camt.053 or camt.054 document: the same
+    # document again (same message id, or same bytes) changes nothing.
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(10), nullable=False),  # pain.002 | camt.053 | camt.054
+    Column("version", String(20), nullable=False),
+    Column("message_id", ID, nullable=False),
+    Column("file_name", String(255), nullable=False),
+    Column("sha256", String(64), nullable=False, unique=True),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("imported_by", ACTOR, nullable=False),
+    UniqueConstraint("kind", "message_id"),
+)
+
+bank_feedback_items = Table(
+    "bank_feedback_items",
+    metadata,
+    # One row per transaction status (pain.002) or entry transaction (camt):
+    # what the bank said, and what of ours it matched (NULL: unmatched, kept).
+    Column("id", BIGID, primary_key=True),
+    Column("document_id", Integer, ForeignKey("bank_documents.id"), nullable=False, index=True),
+    Column("item_key", String(120), nullable=False, unique=True),
+    Column("instruction_id", BigInteger, ForeignKey("payment_instructions.id"), index=True),
+    Column("payment_file_id", Integer, ForeignKey("payment_files.id")),
+    Column(
+        "outcome", String(15), nullable=False
+    ),  # rejected|returned|settled|unmatched|informational
+    Column("reason_code", String(35)),
+    Column("amount_cents", BigInteger),
+    Column("end_to_end_id", String(35)),
+    Column("note", String(300)),
+)
+
+bank_statements = Table(
+    "bank_statements",
+    metadata,
+    # camt.053 statements per account, for continuity: each opens where the
+    # previous one closed, and its electronic sequence number follows.
+    Column("id", Integer, primary_key=True),
+    Column("document_id", Integer, ForeignKey("bank_documents.id"), nullable=False),
+    Column("account_iban", String(34), nullable=False),
+    Column("statement_id", ID, nullable=False),
+    Column("electronic_sequence_number", BigInteger),
+    Column("opening_balance_cents", BigInteger),
+    Column("opening_date", Date),
+    Column("closing_balance_cents", BigInteger),
+    Column("closing_date", Date),
+    UniqueConstraint("account_iban", "statement_id"),
+)
+
+payment_decisions = Table(
+    "payment_decisions",
+    metadata,
+    # The coach's one decision on a rejected or returned payment's held money.
+    Column("instruction_id", BigInteger, ForeignKey("payment_instructions.id"), primary_key=True),
+    Column("decision", String(10), nullable=False),  # repay | to_client
+    Column("decided_by", ACTOR, nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("note", String(300)),
+    Column("new_instruction_id", BigInteger, ForeignKey("payment_instructions.id"), nullable=False),
+)

@@ -7,18 +7,21 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, exists, func, select
 
 from ontzorging.duplicates import payable
 from ontzorging.facts import period_of
+from ontzorging.payment_decisions import HELD_STATUSES, reason_codes
 from ontzorging.periods import format_month
 from ontzorging.schema import (
     allocation_lines,
     allocations,
     benefit_payments,
     households,
+    payment_decisions,
     payment_instructions,
 )
+from payments.reason_codes import reason_for
 
 
 class UnknownHousehold(Exception):
@@ -53,14 +56,15 @@ def statement(conn: Connection, household_id: str, month: date) -> dict[str, Any
         "month_number": period.month_number(month),
         "income_cents": sum(income_by_kind.values()),
         "income_by_kind": income_by_kind,
-        "paid": _paid(conn, household_id, month),
+        "paid": _paid(conn, household_id, month, household["language"]),
+        "held_cents": _held(conn, household_id, month),
         "reserved_cents": _sum_lines(conn, household_id, month, "reserve"),
         "shortfall": _shortfall(conn, household_id, month),
         "payout_to_client_cents": _payout(conn, household_id, month),
     }
 
 
-def _paid(conn: Connection, household_id: str, month: date) -> list[dict[str, Any]]:
+def _paid(conn: Connection, household_id: str, month: date, language: str) -> list[dict[str, Any]]:
     pi = payment_instructions
     rows = conn.execute(
         select(
@@ -76,7 +80,18 @@ def _paid(conn: Connection, household_id: str, month: date) -> list[dict[str, An
             pi.c.household_id == household_id, pi.c.period == month, pi.c.creditor_id.is_not(None)
         )
         .order_by(pi.c.id)
-    )
+    ).all()
+    held_ids = [r.id for r in rows if r.status in HELD_STATUSES]
+    codes = reason_codes(conn, held_ids)
+    pd = payment_decisions
+    decisions = {
+        int(i): (decision, str(new_id))
+        for i, decision, new_id in conn.execute(
+            select(pd.c.instruction_id, pd.c.decision, pd.c.new_instruction_id).where(
+                pd.c.instruction_id.in_(held_ids)
+            )
+        )
+    }
     paid = []
     for r in rows:
         item: dict[str, Any] = {
@@ -89,8 +104,29 @@ def _paid(conn: Connection, household_id: str, month: date) -> list[dict[str, An
         }
         if r.end_to_end_id:
             item["end_to_end_id"] = r.end_to_end_id
+        if r.status in HELD_STATUSES:
+            code = codes.get(r.id, "")
+            item["reason_code"] = code
+            item["reason"] = reason_for(code).text("en" if language == "en" else "nl")
+            if r.id in decisions:
+                item["decision"], item["new_payment_id"] = decisions[r.id]
         paid.append(item)
     return paid
+
+
+def _held(conn: Connection, household_id: str, month: date) -> int:
+    """Money of the month that came back from the bank and awaits the coach's decision."""
+    pi = payment_instructions
+    decided = exists().where(payment_decisions.c.instruction_id == pi.c.id)
+    total = conn.execute(
+        select(func.sum(pi.c.amount_cents)).where(
+            pi.c.household_id == household_id,
+            pi.c.period == month,
+            pi.c.status.in_(HELD_STATUSES),
+            ~decided,
+        )
+    ).scalar()
+    return int(total or 0)
 
 
 def _sum_lines(conn: Connection, household_id: str, month: date, purpose: str) -> int:

@@ -46,3 +46,11 @@ def execution_date(payout_date: date, run_date: date) -> date:
     A bank does not execute in the past, so a late run pays as soon as possible.
     """
     return next_target_business_day(max(payout_date, run_date))
+
+
+def target_business_days_after(day: date, count: int) -> date:
+    """The ``count``-th TARGET business day after ``day`` (``day`` itself not counted)."""
+    candidate = day
+    for _ in range(count):
+        candidate = next_target_business_day(candidate + timedelta(days=1))
+    return candidate

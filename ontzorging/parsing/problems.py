@@ -44,6 +44,20 @@ def mask_digit_runs(text: str) -> str:
     return _BSN_LIKE.sub(lambda match: "#" * len(match.group()), text)
 
 
+def printable(text: str) -> str:
+    """``text`` safe to print, log and write as UTF-8: the bytes of a file name
+    that are no UTF-8 as ``\\xNN``, control characters (a newline in a file
+    name) escaped."""
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a lone surrogate that is no escaped byte
+        raw = text.encode("utf-8", "backslashreplace")
+    readable = raw.decode("utf-8", "backslashreplace")
+    if readable.isprintable():
+        return readable
+    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in readable)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input file, at ``file:line`` in ``column``."""

@@ -38,11 +38,17 @@ def test_a_held_repeat_is_paid_only_after_a_named_release(home: Home, tmp_path: 
     night = home.json("run", "nightly", "--date", "2026-03-29")
     assert night["counts"].get("payments", 0) == 0  # type: ignore[index]
 
-    too_long = home("bijstand", "release", "R2-2026-03-A", "--by", "M. de Vries", "--reason", "x" * 201)
+    too_long = home(
+        "bijstand", "release", "R2-2026-03-A", "--by", "M. de Vries", "--reason", "x" * 201
+    )
     assert too_long.exit_code == 2 and "at most 200 characters" in too_long.output
-    released = home("bijstand", "release", "R2-2026-03-A", "--by", "M. de Vries", "--reason", "echt")
+    released = home(
+        "bijstand", "release", "R2-2026-03-A", "--by", "M. de Vries", "--reason", "echt"
+    )
     assert released.exit_code == 0, released.output
-    again = home("bijstand", "cancel", "R2-2026-03-A", "--by", "M. de Vries", "--reason", "toch niet")
+    again = home(
+        "bijstand", "cancel", "R2-2026-03-A", "--by", "M. de Vries", "--reason", "toch niet"
+    )
     assert again.exit_code == 1 and "decided before: release" in again.output
     assert home.json("bijstand", "held") == []
     home.json("run", "nightly", "--date", "2026-03-30")

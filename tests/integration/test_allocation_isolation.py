@@ -78,9 +78,9 @@ def test_a_payment_the_ledger_refuses_stops_only_its_household(
     assert all(paid.get(hid, 0) > 0 for hid in ("A", "B", "C", "E", "F"))
     with engine.connect() as conn:
         failed = conn.execute(
-            select(signals.c.household_id, signals.c.subject, signals.c.detail).where(
-                signals.c.kind == "allocation_failed"
-            ).order_by(signals.c.subject)
+            select(signals.c.household_id, signals.c.subject, signals.c.detail)
+            .where(signals.c.kind == "allocation_failed")
+            .order_by(signals.c.subject)
         ).all()
     assert [(s.household_id, s.subject) for s in failed] == [("D", "2026-03"), (None, "BAD-X")]
     assert all("not allocated" in s.detail for s in failed)

@@ -53,6 +53,7 @@ def test_batch_summary_adds_up_to_the_file(engine: Engine, tmp_path: Path) -> No
     assert _euros(sheets["Per crediteur"][EURO]) == euros
     assert _euros(sheets["Bestanden"][EURO]) == euros
     assert len(sheets["Bestanden"]["SHA-256"][0]) == 64
+    assert "Afgeschreven" not in sheets["Batch"]  # no bank feedback yet
     assert list(sheets["Batch"].columns) == [
         "Batch",
         "Uitvoerdatum",

@@ -43,8 +43,9 @@ def _allocate(engine: Engine) -> None:
 def _paid_total(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(
-            conn.execute(select(func.coalesce(func.sum(payment_instructions.c.amount_cents), 0)))
-            .scalar_one()
+            conn.execute(
+                select(func.coalesce(func.sum(payment_instructions.c.amount_cents), 0))
+            ).scalar_one()
         )
 
 

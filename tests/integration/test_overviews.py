@@ -539,7 +539,10 @@ def test_a_returned_payment_is_marked(municipality: Engine, tmp_path: Path) -> N
     c = page(tmp_path / "overviews", MARCH, "C")
     (row,) = c.find("tr.paid-row.problem")
     assert select_all(row, "td.status")[0].text_content() == "Teruggekomen van de bank"
-    assert c.find("tr.paid-problem")
+    (problem,) = c.find("tr.paid-problem")
+    assert problem.text_content().startswith(
+        "De betaling van uw huur kwam terug. Uw budgetcoach regelt dit."
+    )
     assert c.find("svg g.bar-held")[0].get("data-cents") == "69000"
     assert not c.find("svg g.bar-huur")
     assert "teruggekomen van de bank (30 maart 2026)" in c.find("li.signal")[0].text_content()

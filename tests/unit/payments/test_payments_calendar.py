@@ -12,6 +12,7 @@ from payments.calendar import (
     execution_date,
     is_target_business_day,
     next_target_business_day,
+    target_business_days_after,
     target_closing_days,
 )
 
@@ -127,3 +128,19 @@ def test_next_business_day_is_the_first_open_day_on_or_after(day: date) -> None:
     while cursor < result:
         assert not is_target_business_day(cursor)
         cursor += timedelta(days=1)
+
+
+@pytest.mark.parametrize(
+    ("day", "count", "expected"),
+    [
+        (date(2026, 3, 25), 2, date(2026, 3, 27)),  # Wednesday: Friday
+        (date(2026, 3, 27), 2, date(2026, 3, 31)),  # Friday: over the weekend to Tuesday
+        (date(2026, 4, 2), 2, date(2026, 4, 8)),  # Thursday: Good Friday, Easter Monday closed
+        (date(2026, 12, 24), 1, date(2026, 12, 28)),  # 25, 26 December closed
+        (date(2026, 3, 25), 0, date(2026, 3, 25)),
+    ],
+)
+def test_business_days_after_skip_weekends_and_target_closing_days(
+    day: date, count: int, expected: date
+) -> None:
+    assert target_business_days_after(day, count) == expected
