@@ -50,6 +50,12 @@ HELP: Final[dict[str, tuple[str | None, str]]] = {
         "End ontzorging for a household on a date (a decision, recorded with its reason).",
         'ontzorging households end C --date 2026-04-15 --reason "verhuisd" --by "Coach Bakker"',
     ),
+    "payments": (None, "ontzorging payments list --status returned"),
+    "payments list": (None, "ontzorging payments list --status rejected --json"),
+    "payments resolve": (
+        None,
+        'ontzorging payments resolve 17 --repay --by "Coach Bakker" --note "IBAN gecorrigeerd"',
+    ),
     "batches": (None, "ontzorging batches list"),
     "batches list": (
         "Every payment batch: id, status, execution date, count, total, files.",
