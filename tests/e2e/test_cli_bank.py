@@ -59,7 +59,7 @@ def test_feedback_from_the_bank_is_shown_held_and_decided(home: Home, tmp_path: 
         encoding="utf-8",
     )
     (inbox / "b-broken.xml").write_text("<Document>", encoding="utf-8")
-    run = home.json("run", "nightly", "--date", "2026-03-30")
+    run = home.json("run", "nightly", "--date", "2026-03-30", exit_code=3)  # quarantined
     assert isinstance(run, dict)
     assert run["counts"]["bank_instructions_returned"] == 1
     assert run["quarantined"] == ["b-broken.xml"]

@@ -26,7 +26,7 @@ class Home:
         that needs attention."""
         result = self(*args, "--json")
         assert result.exit_code == exit_code, result.output
-        return json.loads(result.output)
+        return json.loads(result.stdout)  # stderr carries warnings from the log
 
     def drop(self, month: date, text: str | None = None) -> Path:
         path = self.root / "inbox" / "bijstand" / f"bijstand-{month:%Y-%m}.csv"
