@@ -21,13 +21,13 @@ import io
 import os
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any, Final
 
 from lxml import etree
 
 from payments.accounts import iban_checksum_ok
+from payments.bank_xml import decimal_cents
 from payments.errors import FileLimitExceeded, InvalidPaymentFile
 from payments.schemas import (
     AMOUNT_MAX_CENTS,
@@ -246,7 +246,7 @@ class _Reader:
             return 0
         if element.get("Ccy") != "EUR":
             self.problems.append(f"{describe(element)}: currency {element.get('Ccy')}, not EUR")
-        cents = _cents(element.text or "")
+        cents = decimal_cents(element.text or "")
         if cents is None or cents <= 0:
             self.problems.append(
                 f"{describe(element)}: amount {element.text!r} is not a positive number of cents"
@@ -271,7 +271,7 @@ class _Reader:
                 f"{describe(count_element)}: says {count_element.text}, file has {count}"
             )
         sum_element = self.find(parent, "p:CtrlSum")
-        if sum_element is not None and _cents(sum_element.text or "") != cents:
+        if sum_element is not None and decimal_cents(sum_element.text or "") != cents:
             self.problems.append(
                 f"{describe(sum_element)}: says {sum_element.text}, amounts add up to "
                 f"{cents // 100}.{cents % 100:02d}"
@@ -279,14 +279,3 @@ class _Reader:
 
 
 _TAGS: Final = ("CdtTrfTxInf", "ReqdExctnDt", "PmtInf", "GrpHdr", "Document")
-
-
-def _cents(text: str) -> int | None:
-    """Exact cents of an XML decimal, or None when it is not a whole number of cents."""
-    try:
-        value = Decimal(text.strip()) * 100
-    except InvalidOperation:
-        return None
-    if not value.is_finite() or value != value.to_integral_value():
-        return None
-    return int(value)
