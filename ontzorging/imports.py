@@ -261,14 +261,18 @@ def _payee_name_problems(name: str, file_name: str, number: int) -> list[Problem
 
 def _owners_by_iban(conn: Connection, ibans: set[str]) -> dict[str, list[str]]:
     owners: dict[str, list[str]] = {}
-    unique = sorted(ibans)
-    for start in range(0, len(unique), LOOKUP_CHUNK):
-        query = select(households.c.iban, households.c.household_id).where(
-            households.c.iban.in_(unique[start : start + LOOKUP_CHUNK])
-        )
-        for iban, hid in conn.execute(query):
-            owners.setdefault(iban, []).append(hid)
+    for iban, hid in _pairs(conn, households.c.iban, households.c.household_id, ibans):
+        owners.setdefault(iban, []).append(hid)
     return owners
+
+
+def _pairs(conn: Connection, key: Any, value: Any, keys: Iterable[str]) -> Iterator[Any]:
+    """``(key, value)`` rows whose key is one of ``keys``, looked up in chunks."""
+    unique = sorted(set(keys))
+    for start in range(0, len(unique), LOOKUP_CHUNK):
+        yield from conn.execute(
+            select(key, value).where(key.in_(unique[start : start + LOOKUP_CHUNK]))
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -538,14 +542,7 @@ def _mark_repeats(conn: Connection, matched: Matched) -> _Marks:
 
 
 def _household_ibans(conn: Connection, household_ids: list[str]) -> dict[str, str]:
-    found: dict[str, str] = {}
-    unique = sorted(set(household_ids))
-    for start in range(0, len(unique), LOOKUP_CHUNK):
-        query = select(households.c.household_id, households.c.iban).where(
-            households.c.household_id.in_(unique[start : start + LOOKUP_CHUNK])
-        )
-        found.update((hid, iban) for hid, iban in conn.execute(query))
-    return found
+    return dict(_pairs(conn, households.c.household_id, households.c.iban, household_ids))
 
 
 def _end_to_end_id(row: Any) -> str | None:
