@@ -37,6 +37,7 @@ from ontzorging.parsing.problems import FILE_LEVEL_LINE, NO_COLUMN, FileRejected
 from ontzorging.parsing.problems import printable as shown
 from ontzorging.private_files import private_file
 from ontzorging.progress import Progress, no_progress
+from ontzorging.reserve_payout import pay_out_left_reserves
 from ontzorging.signals import raise_period_signals
 from payments.files import clean_temp_files
 
@@ -74,6 +75,7 @@ def run_nightly(
             checkpoint("inbox_imported")
             with app.engine.begin() as conn:
                 counts += allocate_due(conn, as_of, app.settings, run_id, app.clock.now(), progress)
+                counts += pay_out_left_reserves(conn, as_of, run_id, app.clock.now())
                 counts["signals"] += raise_period_signals(conn, as_of)
                 counts["signals"] += raise_missing_debit_signals(conn, as_of)
                 counts += gather_batches(conn, as_of, app.settings, run_id, app.clock.now())

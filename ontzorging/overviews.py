@@ -35,10 +35,10 @@ from typing import Any, Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, or_, select
 
 from ontzorging import pdf as pdf_output
-from ontzorging.allocation import Obligation
+from ontzorging.allocation import Obligation, last_month_in_force
 from ontzorging.duplicates import payable
 from ontzorging.facts import (
     CreditorFacts,
@@ -53,8 +53,9 @@ from ontzorging.facts import (
 )
 from ontzorging.periods import Period, add_months, format_month, last_day, month_of
 from ontzorging.progress import Progress, no_progress, pages_counted
+from ontzorging.reserve_payout import KEY_PREFIX as RESERVE_PAYOUT_PREFIX
+from ontzorging.reserve_payout import reserve_left_by_obligation
 from ontzorging.schema import (
-    allocation_lines,
     batches,
     benefit_payments,
     households,
@@ -376,7 +377,7 @@ def chart(entries: Sequence[tuple[str, str, str, int]]) -> Chart:
 class _PageFacts:
     obligations: dict[str, list[ObligationFacts]]
     instructions: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
-    reserve_held: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    reserve_left: dict[str, dict[str, int]] = field(default_factory=dict)
     signals: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
     benefit_dates: dict[str, date] = field(default_factory=dict)
 
@@ -391,7 +392,9 @@ def _pages(conn: Connection, month: date, progress: Progress) -> Iterator[list[H
             conn.execute(
                 select(pi.c.household_id)
                 .where(
-                    pi.c.household_id.in_(ids), pi.c.period == month, pi.c.creditor_id.is_not(None)
+                    pi.c.household_id.in_(ids),
+                    pi.c.period == month,
+                    or_(pi.c.creditor_id.is_not(None), _is_reserve_payout(pi.c.key)),
                 )
                 .distinct()
             ).scalars()
@@ -411,10 +414,12 @@ def _pages(conn: Connection, month: date, progress: Progress) -> Iterator[list[H
 
 def _load_page(conn: Connection, ids: Sequence[str], month: date) -> _PageFacts:
     facts = _PageFacts(load_obligations(conn, HouseholdRange.of_page(ids)))
-    pi, al = payment_instructions, allocation_lines
+    pi = payment_instructions
     for row in conn.execute(
         select(
             pi.c.id,
+            pi.c.key,
+            pi.c.obligation_id,
             pi.c.household_id,
             pi.c.creditor_id,
             pi.c.amount_cents,
@@ -427,16 +432,7 @@ def _load_page(conn: Connection, ids: Sequence[str], month: date) -> _PageFacts:
         .order_by(pi.c.id)
     ):
         facts.instructions[row.household_id].append(row)
-    for hid, purpose, total in conn.execute(
-        select(al.c.household_id, al.c.purpose, func.sum(al.c.amount_cents))
-        .where(
-            al.c.household_id.in_(ids),
-            al.c.period <= month,
-            al.c.purpose.in_(("reserve", "pay_reserve")),
-        )
-        .group_by(al.c.household_id, al.c.purpose)
-    ):
-        facts.reserve_held[hid] += int(total) if purpose == "reserve" else -int(total)
+    facts.reserve_left = reserve_left_by_obligation(conn, ids, month)
     raised_until = last_day(add_months(month, SIGNAL_LOOKAHEAD_MONTHS))
     for signal in conn.execute(
         select(signals.c.household_id, signals.c.kind, signals.c.subject)
@@ -479,22 +475,30 @@ def _paid_rows(
     return rows
 
 
+def _is_reserve_payout(key: Any) -> Any:
+    return key.like(f"{RESERVE_PAYOUT_PREFIX}:%")
+
+
 def _payout_rows(
     st: Mapping[str, Any], instructions: Sequence[Any], benefit_date: date | None
 ) -> list[dict[str, Any]]:
     """The client's payouts with their dates. In payout mode ``creditors_only``
-    the benefits system pays the client, on the benefits payout date."""
-    rows = [
-        {
-            "what": "payout.to_account",
-            "amount_cents": int(r.amount_cents),
-            "on": r.execution_date or r.payout_date,
-            "status": r.status,
-        }
-        for r in instructions
-        if r.creditor_id is None
-    ]
-    rest = st["payout_to_client_cents"] - sum(r["amount_cents"] for r in rows)
+    the benefits system pays the client, on the benefits payout date. A reserve
+    that came back to the client (R3) is a row of its own."""
+    rows = []
+    for r in instructions:
+        if r.creditor_id is None:
+            saved = r.key.startswith(f"{RESERVE_PAYOUT_PREFIX}:")
+            rows.append(
+                {
+                    "what": "payout.reserve" if saved else "payout.to_account",
+                    "amount_cents": int(r.amount_cents),
+                    "on": r.execution_date or r.payout_date,
+                    "status": r.status,
+                }
+            )
+    own = sum(r["amount_cents"] for r in rows if r["what"] == "payout.to_account")
+    rest = st["payout_to_client_cents"] - own
     if rest > 0:
         rows.append(
             {
@@ -571,7 +575,7 @@ def _handover(
     household: HouseholdFacts,
     obligations: Sequence[ObligationFacts],
     creditors: Mapping[str, CreditorFacts],
-    reserve_held_cents: int,
+    reserve_left: Mapping[str, int],
     c: Catalogue,
 ) -> dict[str, Any]:
     period = household.period
@@ -607,12 +611,35 @@ def _handover(
         "to_pay": items,
         "none": c.text("handover.none", end=c.day(period.end)),
         "no_double": c.text("handover.no_double", month=c.month(month_of(period.end))),
-        "reserve": (
-            c.text("handover.reserve", amount=c.money(reserve_held_cents))
-            if reserve_held_cents > 0
-            else ""
-        ),
+        "reserves": _saved_for(obligations, reserve_left, period, c),
     }
+
+
+def _saved_for(
+    obligations: Sequence[ObligationFacts],
+    reserve_left: Mapping[str, int],
+    period: Period,
+    c: Catalogue,
+) -> list[str]:
+    """R3: what each reserve that ends with the period was saved for; after
+    the period it goes to the client."""
+    end = month_of(period.end)
+    texts = []
+    for o in sorted(
+        obligations, key=lambda o: (_kind_rank(o.obligation.kind), o.obligation.obligation_id)
+    ):
+        left = reserve_left.get(o.obligation.obligation_id, 0)
+        last = last_month_in_force(o.obligation, period)
+        if left > 0 and last is not None and last <= end:
+            texts.append(
+                c.text(
+                    "handover.reserve",
+                    amount=c.money(left),
+                    kind=c.label("kind", o.obligation.kind).lower(),
+                    start=c.day(add_months(end, 1)),
+                )
+            )
+    return texts
 
 
 def _grouped(iban: str) -> str:
@@ -668,9 +695,10 @@ def _context(
         {**s, "creditor_name": _creditor_name(obligations, s["obligation_id"], creditors)}
         for s in st["shortfall"]
     ]
+    reserve_left = facts.reserve_left.get(hid, {})
     handover = None
     if st["in_ontzorging"] and handover_due(household.period, month):
-        handover = _handover(household, obligations, creditors, facts.reserve_held[hid], c)
+        handover = _handover(household, obligations, creditors, reserve_left, c)
     return {
         "c": c,
         "household": household,
@@ -684,7 +712,18 @@ def _context(
         "payouts": _payout_rows(st, instructions, facts.benefit_dates.get(hid)),
         "shortfall": shortfall,
         "shortfall_total_cents": sum(s["amount_cents"] for s in shortfall),
-        "reserve_held_cents": facts.reserve_held[hid],
+        "reserve_held_cents": sum(reserve_left.values()),
+        "reserve_to_client": [
+            {
+                **r,
+                "text": c.text(
+                    "reserve.to_client",
+                    amount=c.money(r["amount_cents"]),
+                    kind=c.label("kind", r["kind"]).lower(),
+                ),
+            }
+            for r in st["reserve_to_client"]
+        ],
         "chart": _chart_for(paid, st, c),
         "changes": _change_rows(changes, creditors, c),
         "handover": handover,

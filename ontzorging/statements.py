@@ -13,11 +13,13 @@ from ontzorging.duplicates import payable
 from ontzorging.facts import period_of
 from ontzorging.payment_decisions import HELD_STATUSES, reason_codes
 from ontzorging.periods import format_month
+from ontzorging.reserve_payout import KEY_PREFIX as RESERVE_PAYOUT_PREFIX
 from ontzorging.schema import (
     allocation_lines,
     allocations,
     benefit_payments,
     households,
+    obligations,
     payment_decisions,
     payment_instructions,
 )
@@ -47,6 +49,7 @@ def statement(conn: Connection, household_id: str, month: date) -> dict[str, Any
         .group_by(benefit_payments.c.kind)
     ).all()
     income_by_kind = {kind: int(total) for kind, total in income}
+    reserve_payouts = _reserve_payouts(conn, household_id, month)
     return {
         "household_id": household_id,
         "period": format_month(month),
@@ -61,6 +64,10 @@ def statement(conn: Connection, household_id: str, month: date) -> dict[str, Any
         "reserved_cents": _sum_lines(conn, household_id, month, "reserve"),
         "shortfall": _shortfall(conn, household_id, month),
         "payout_to_client_cents": _payout(conn, household_id, month),
+        # R3: a reserve left when its cost stopped being due, paid to the client
+        # this month (apart from the payout of the month's own money).
+        "reserve_to_client": reserve_payouts,
+        "reserve_to_client_cents": sum(r["amount_cents"] for r in reserve_payouts),
     }
 
 
@@ -94,16 +101,7 @@ def _paid(conn: Connection, household_id: str, month: date, language: str) -> li
     }
     paid = []
     for r in rows:
-        item: dict[str, Any] = {
-            "kind": r.kind,
-            "creditor_id": r.creditor_id,
-            "amount_cents": int(r.amount_cents),
-            "status": r.status,
-            "payment_id": str(r.id),
-            "payout_date": r.payout_date.isoformat(),
-        }
-        if r.end_to_end_id:
-            item["end_to_end_id"] = r.end_to_end_id
+        item = _payment_item(r, kind=r.kind, creditor_id=r.creditor_id)
         if r.status in HELD_STATUSES:
             code = codes.get(r.id, "")
             item["reason_code"] = code
@@ -112,6 +110,45 @@ def _paid(conn: Connection, household_id: str, month: date, language: str) -> li
                 item["decision"], item["new_payment_id"] = decisions[r.id]
         paid.append(item)
     return paid
+
+
+def _payment_item(r: Any, **first: Any) -> dict[str, Any]:
+    """A payment as the statement shows it, after the keys in ``first``."""
+    item: dict[str, Any] = {
+        **first,
+        "amount_cents": int(r.amount_cents),
+        "status": r.status,
+        "payment_id": str(r.id),
+        "payout_date": r.payout_date.isoformat(),
+    }
+    if r.end_to_end_id:
+        item["end_to_end_id"] = r.end_to_end_id
+    return item
+
+
+def _reserve_payouts(conn: Connection, household_id: str, month: date) -> list[dict[str, Any]]:
+    """The reserves paid to the client in ``month`` after their cost stopped (R3)."""
+    pi, o = payment_instructions, obligations
+    rows = conn.execute(
+        select(
+            pi.c.id,
+            pi.c.obligation_id,
+            o.c.kind,
+            pi.c.amount_cents,
+            pi.c.status,
+            pi.c.end_to_end_id,
+            pi.c.payout_date,
+        )
+        .join(o, o.c.obligation_id == pi.c.obligation_id)
+        .where(
+            pi.c.household_id == household_id,
+            pi.c.period == month,
+            pi.c.creditor_id.is_(None),
+            pi.c.key.like(f"{RESERVE_PAYOUT_PREFIX}:%"),
+        )
+        .order_by(pi.c.id)
+    ).all()
+    return [_payment_item(r, kind=r.kind, obligation_id=r.obligation_id) for r in rows]
 
 
 def _held(conn: Connection, household_id: str, month: date) -> int:
