@@ -17,16 +17,10 @@ from sqlalchemy import Connection, func, select
 
 from ontzorging.adapters.schema import batches, creditors, payment_instructions
 from ontzorging.batches.service import preview_files, show_batch
+from ontzorging.domain.money import euro_nl
 from ontzorging.settings import Settings
 
 LARGEST_SHOWN: Final = 10
-
-
-def euro_nl(cents: int) -> str:
-    """``133423`` -> ``1.334,23`` (Dutch notation, no currency sign)."""
-    sign = "-" if cents < 0 else ""
-    whole = f"{abs(cents) // 100:,}".replace(",", ".")
-    return f"{sign}{whole},{abs(cents) % 100:02d}"
 
 
 def batch_review(

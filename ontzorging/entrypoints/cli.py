@@ -29,6 +29,7 @@ from ontzorging.adapters.progress import Progress, reporting
 from ontzorging.adapters.schema import ACTOR_NAME_MAX_CHARS, REASON_MAX_CHARS
 from ontzorging.bootstrap import App, ClockError, HomeNotWritable, bootstrap, resolve_home
 from ontzorging.domain.errors import InvariantBroken, OntzorgingError, Refused
+from ontzorging.domain.money import euro_nl, euro_sign
 from ontzorging.domain.periods import format_month, parse_month
 from ontzorging.entrypoints.attention import needs_attention
 from ontzorging.intake.parsing.problems import FileRejected
@@ -492,29 +493,23 @@ def statement(household_id: str, period: str) -> None:
     emit(data, lambda: _print_statement(data))
 
 
-def _euro(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    whole = f"{abs(cents) // 100:,}".replace(",", ".")
-    return f"{sign}€ {whole},{abs(cents) % 100:02d}"
-
-
 def _print_statement(d: dict[str, Any]) -> None:
     click.echo(
         f"Household {d['household_id']}, {d['period']} "
         f"({'in ontzorging' if d['in_ontzorging'] else 'not in ontzorging'}, "
         f"period {d['period_start']} to {d['period_end']})"
     )
-    click.echo(f"  income                {_euro(d['income_cents']):>14}")
+    click.echo(f"  income                {euro_sign(d['income_cents']):>14}")
     for row in d["paid"]:
         click.echo(
-            f"  paid {row['kind']:<16} {_euro(row['amount_cents']):>14}  "
+            f"  paid {row['kind']:<16} {euro_sign(row['amount_cents']):>14}  "
             f"{row['creditor_id']} ({row['status']})"
         )
     if d["reserved_cents"]:
-        click.echo(f"  reserved              {_euro(d['reserved_cents']):>14}")
+        click.echo(f"  reserved              {euro_sign(d['reserved_cents']):>14}")
     for row in d["shortfall"]:
-        click.echo(f"  shortfall {row['kind']:<11} {_euro(row['amount_cents']):>14}")
-    click.echo(f"  payout to client      {_euro(d['payout_to_client_cents']):>14}")
+        click.echo(f"  shortfall {row['kind']:<11} {euro_sign(row['amount_cents']):>14}")
+    click.echo(f"  payout to client      {euro_sign(d['payout_to_client_cents']):>14}")
 
 
 @main.group()
@@ -593,7 +588,7 @@ def batches_list() -> None:
             pending = f" (not yet written: {waiting})" if waiting else ""
             click.echo(
                 f"{b['id']:>5} {b['status']:<18} {b['execution_date']} {b['count']:>7} "
-                f"{_euro(b['total_cents']):>16}  {' '.join(b['files'])}{pending}"
+                f"{euro_sign(b['total_cents']):>16}  {' '.join(b['files'])}{pending}"
             )
 
     emit(items, human)
@@ -665,7 +660,7 @@ def _stdin_is_terminal() -> bool:
 
 def _confirm_approval(app: App, batch_id: int, actor: str) -> None:
     """Show the totals and ask; "no" leaves the batch as it is (exit 1)."""
-    from ontzorging.batches.review import batch_review, euro_nl
+    from ontzorging.batches.review import batch_review
 
     with app.engine.connect() as conn:
         review = batch_review(conn, batch_id, app.settings, app.clock.now())
@@ -730,7 +725,7 @@ def bijstand_held() -> None:
             click.echo(
                 f"{r['payment_id']}  repeats {r['duplicate_of']}  "
                 f"household {r['household_id'] or '-'}  {r['period']} {r['kind']} "
-                f"{_euro(r['amount_cents'])} on {r['payout_date']}"
+                f"{euro_sign(r['amount_cents'])} on {r['payout_date']}"
             )
 
     emit(items, human)
@@ -799,7 +794,7 @@ def payments_list(status: str | None) -> None:
             payee = f"creditor {r['creditor_id']}" if r["creditor_id"] else "the client"
             click.echo(
                 f"{r['payment_id']}  household {r['household_id'] or '-'}  {r['period']} "
-                f"{r['kind']} {_euro(r['amount_cents'])} to {payee}: {r['status']} "
+                f"{r['kind']} {euro_sign(r['amount_cents'])} to {payee}: {r['status']} "
                 f"({r['reason_code'] or '?'}: {r['reason']})"
             )
 
@@ -833,7 +828,7 @@ def payments_resolve(payment_id: str, decision: str | None, actor: str, note: st
         data,
         lambda: click.echo(
             f"payment {payment_id}: {what} in the next nightly run's batch as payment "
-            f"{data['new_payment_id']} ({_euro(data['amount_cents'])} to {data['payee_iban']})"
+            f"{data['new_payment_id']} ({euro_sign(data['amount_cents'])} to {data['payee_iban']})"
         ),
     )
 
@@ -868,10 +863,11 @@ def signals_resolve(signal_id: int, actor: str, note: str) -> None:
 @handled
 def check() -> None:
     """Check the invariants of ledger and payments; exit 1 on any violation."""
-    from ontzorging.integrity.checks import check_all
+    from ontzorging.integrity.checks import check_all, released_files_unchanged
 
-    with _app(read_only=True).engine.connect() as conn:
-        problems = check_all(conn)
+    app = _app(read_only=True)
+    with app.engine.connect() as conn:
+        problems = check_all(conn) + released_files_unchanged(conn, app.home.path("outbox/sepa"))
     emit(
         {"ok": not problems, "problems": problems},
         lambda: click.echo("\n".join(problems) if problems else "ok: no violations"),
