@@ -23,21 +23,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
 from pathlib import Path
-from typing import Final, Literal
+from typing import Final
 
 from lxml import etree
 
 from payments.bank_xml import (
-    ID_MAX,
     BankVersion,
     BankXmlReader,
     StatusReason,
     check_size,
-    decimal_cents,
     line_of,
-    namespace_of,
     parse_bank_xml,
     supported_versions,
     text_of,
@@ -186,7 +182,6 @@ def read_camt054(data: bytes) -> tuple[Notification, ...]:
 
 
 def read_camt053_tree(root: etree._Element, version: BankVersion) -> tuple[Statement, ...]:
-    """The statements of a parsed camt.053; each entry's subtree is emptied once read."""
     validate_bank_xsd(root, version)
     reader = _CamtReader(version)
     message_id = reader.required(root, "b:BkToCstmrStmt/b:GrpHdr/b:MsgId")
@@ -198,7 +193,6 @@ def read_camt053_tree(root: etree._Element, version: BankVersion) -> tuple[State
 
 
 def read_camt054_tree(root: etree._Element, version: BankVersion) -> tuple[Notification, ...]:
-    """The notifications of a parsed camt.054; each entry's subtree is emptied once read."""
     validate_bank_xsd(root, version)
     reader = _CamtReader(version)
     message_id = reader.required(root, "b:BkToCstmrDbtCdtNtfctn/b:GrpHdr/b:MsgId")
@@ -273,19 +267,7 @@ class _CamtReader(BankXmlReader):
         return Balance(code, -amount if debit else amount, self.date_choice(bal, "b:Dt"))
 
     def entries(self, report: etree._Element) -> tuple[Entry, ...]:
-        """Each entry of the common shape from one XSLT pass over the report (C, no
-        element objects); any other entry, and any entry in which something is wrong, by
-        :meth:`entry`, which reports problems on the element they are found in."""
-        ntries = self.all_kids(report, "Ntry")
-        rows = _plain_rows(report, self.version, len(ntries))
-        result = []
-        for index, ntry in enumerate(ntries):
-            plain = None if rows is None else _plain_entry(rows[index], ntry)
-            result.append(plain or self.entry(ntry))
-            # Read and done with: freeing its subtree keeps the peak near the tree's size
-            # instead of the tree's plus the values' (the caller's tree is not used again).
-            ntry.clear()
-        return tuple(result)
+        return tuple(self.entry(n) for n in self.all_kids(report, "Ntry"))
 
     def entry(self, ntry: etree._Element) -> Entry:
         k = self.kids(ntry)
@@ -386,193 +368,3 @@ class _CamtReader(BankXmlReader):
             if reference is not None:
                 return text_of(reference)
         return ""
-
-
-# --- The common entry, read in one pass -------------------------------------------------
-
-_FIELD: Final = "\u241f"
-_RECORD: Final = "\u241e"
-"""Between the values of an entry, and after each entry, in the XSLT's text output (SYMBOL
-FOR UNIT/RECORD SEPARATOR: XML allows them in text, so a value may hold one; it then splits
-into parts too many and the entry, or the whole report, is read by the full reader)."""
-_TX: Final = "b:NtryDtls/b:TxDtls/"
-_ENTRY_VALUES: Final = (
-    ("amount", "b:Amt"),
-    ("currency", "b:Amt/@Ccy"),
-    ("credit_debit", "b:CdtDbtInd"),
-    ("reversal", "b:RvslInd"),
-    ("status_code", "b:Sts/b:Cd"),
-    ("status_text", "b:Sts/text()"),
-    ("booked", "count(b:BookgDt)"),
-    ("booked_dt", "b:BookgDt/b:Dt"),
-    ("booked_dttm", "b:BookgDt/b:DtTm"),
-    ("booked_parts", "count(b:BookgDt/b:Dt | b:BookgDt/b:DtTm)"),
-    ("valued", "count(b:ValDt)"),
-    ("valued_dt", "b:ValDt/b:Dt"),
-    ("valued_dttm", "b:ValDt/b:DtTm"),
-    ("valued_parts", "count(b:ValDt/b:Dt | b:ValDt/b:DtTm)"),
-    ("reference", "b:AcctSvcrRef"),
-    ("domain", "b:BkTxCd/b:Domn/b:Cd"),
-    ("family", "b:BkTxCd/b:Domn/b:Fmly/b:Cd"),
-    ("sub_family", "b:BkTxCd/b:Domn/b:Fmly/b:SubFmlyCd"),
-    ("proprietary", "b:BkTxCd/b:Prtry/b:Cd"),
-    ("issuer", "b:BkTxCd/b:Prtry/b:Issr"),
-    ("info", "b:AddtlNtryInf"),
-    ("details", "count(b:NtryDtls)"),
-    ("batches", "count(b:NtryDtls/b:Btch)"),
-    ("transactions", "count(b:NtryDtls/b:TxDtls)"),
-    ("returns", f"count({_TX}b:RtrInf)"),
-    ("refs", f"count({_TX}b:Refs)"),
-    ("tx_msg", f"{_TX}b:Refs/b:MsgId"),
-    ("tx_pmtinf", f"{_TX}b:Refs/b:PmtInfId"),
-    ("tx_instr", f"{_TX}b:Refs/b:InstrId"),
-    ("tx_e2e", f"{_TX}b:Refs/b:EndToEndId"),
-    ("tx_ref", f"{_TX}b:Refs/b:AcctSvcrRef"),
-    ("tx_amounts", f"count({_TX}b:Amt | {_TX}b:AmtDtls/b:TxAmt/b:Amt"
-                   f" | {_TX}b:AmtDtls/b:InstdAmt/b:Amt)"),
-    ("tx_amount", f"{_TX}b:Amt | {_TX}b:AmtDtls/b:TxAmt/b:Amt | {_TX}b:AmtDtls/b:InstdAmt/b:Amt"),
-    ("tx_currency", f"({_TX}b:Amt | {_TX}b:AmtDtls/b:TxAmt/b:Amt"
-                    f" | {_TX}b:AmtDtls/b:InstdAmt/b:Amt)/@Ccy"),
-    ("parties", f"count({_TX}b:RltdPties)"),
-    ("dbtr_nm", f"{_TX}b:RltdPties/b:Dbtr/b:Nm"),
-    ("dbtr_pty_nm", f"{_TX}b:RltdPties/b:Dbtr/b:Pty/b:Nm"),
-    ("cdtr_nm", f"{_TX}b:RltdPties/b:Cdtr/b:Nm"),
-    ("cdtr_pty_nm", f"{_TX}b:RltdPties/b:Cdtr/b:Pty/b:Nm"),
-    ("dbtr_iban", f"{_TX}b:RltdPties/b:DbtrAcct/b:Id/b:IBAN"),
-    ("cdtr_iban", f"{_TX}b:RltdPties/b:CdtrAcct/b:Id/b:IBAN"),
-    ("remittances", f"count({_TX}b:RmtInf)"),
-    ("ustrd", f"count({_TX}b:RmtInf/b:Ustrd)"),
-    ("ustrd_text", f"{_TX}b:RmtInf/b:Ustrd"),
-    ("strd", f"count({_TX}b:RmtInf/b:Strd)"),
-    ("tx_info", f"{_TX}b:AddtlTxInf"),
-)  # fmt: skip
-"""What the XSLT writes of each entry: the text of the first match of each XPath, or a count.
-The counts decide whether an entry has the common shape (:func:`_plain_entry`)."""
-_NAMES: Final = tuple(name for name, _ in _ENTRY_VALUES)
-PlainRow = dict[str, str]
-
-
-@lru_cache(maxsize=len(CAMT053_VERSIONS) + len(CAMT054_VERSIONS))
-def _entries_as_text(version: BankVersion) -> etree.XSLT:
-    """A stylesheet of ours, compiled once, that may read and write nothing outside."""
-    values = "".join(
-        f'<xsl:value-of select="{path}"/><xsl:text>{_FIELD}</xsl:text>' for _, path in _ENTRY_VALUES
-    )
-    source = (
-        '<xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"'
-        f' xmlns:b="{namespace_of(version)}"><xsl:output method="text" encoding="utf-8"/>'
-        f'<xsl:template match="/"><xsl:for-each select="*/b:Ntry">{values}'
-        f"<xsl:text>{_RECORD}</xsl:text></xsl:for-each></xsl:template></xsl:stylesheet>"
-    )
-    return etree.XSLT(
-        etree.fromstring(source.encode()),
-        access_control=etree.XSLTAccessControl.DENY_ALL,  # type: ignore[attr-defined]
-    )
-
-
-def _plain_rows(
-    report: etree._Element, version: BankVersion, count: int
-) -> list[PlainRow | None] | None:
-    """Per entry of ``report`` its values by name (None: not one value per field), or None
-    for all when the output does not hold one record per entry."""
-    records = str(_entries_as_text(version)(report)).split(_RECORD)
-    if len(records) != count + 1 or records[-1]:
-        return None
-    rows: list[PlainRow | None] = []
-    for record in records[:-1]:
-        values = record.split(_FIELD)
-        if len(values) != len(_NAMES) + 1 or values[-1]:
-            rows.append(None)
-        else:
-            rows.append(dict(zip(_NAMES, (v.strip() for v in values), strict=False)))
-    return rows
-
-
-def _plain_entry(v: PlainRow | None, ntry: etree._Element) -> Entry | None:
-    """The entry from its plain values when it has the common shape and nothing in it is
-    wrong: a booking of at most one transaction, no batch, no return information, at most
-    one remittance line and one amount, every id within 35 characters, amounts in whole
-    euro cents, dates that are dates. None sends it to the full reader."""
-    if v is None or any(v[name] not in ("0", "1") for name in _AT_MOST_ONE):
-        return None
-    if v["batches"] != "0" or v["returns"] != "0" or v["strd"] != "0":
-        return None
-    amount = _euro_cents(v["amount"], v["currency"])
-    booked, valued = _plain_date(v, "booked"), _plain_date(v, "valued")
-    if amount is None or booked is False or valued is False:
-        return None
-    if any(len(v[name]) > ID_MAX for name in _IDS):
-        return None
-    transactions: tuple[EntryTransaction, ...] = ()
-    if v["transactions"] == "1":
-        transaction = _plain_transaction(v)
-        if transaction is None:
-            return None
-        transactions = (transaction,)
-    return Entry(
-        amount_cents=amount,
-        credit_debit=v["credit_debit"],
-        reversal=v["reversal"] in ("true", "1"),
-        status=v["status_code"] or v["status_text"],
-        booking_date=booked,
-        value_date=valued,
-        account_servicer_reference=v["reference"],
-        bank_transaction_code=BankTransactionCode(
-            v["domain"], v["family"], v["sub_family"], v["proprietary"], v["issuer"]
-        ),
-        batch=None,
-        transactions=transactions,
-        additional_info=v["info"],
-        line=line_of(ntry),
-    )
-
-
-_AT_MOST_ONE: Final = (
-    "details", "transactions", "refs", "tx_amounts", "parties", "remittances", "ustrd",
-    "booked", "valued", "booked_parts", "valued_parts",
-)  # fmt: skip
-_IDS: Final = ("reference", "tx_msg", "tx_pmtinf", "tx_instr", "tx_e2e", "tx_ref")
-
-
-def _euro_cents(text: str, currency: str) -> int | None:
-    """Whole cents of a EUR amount; None where ``BankXmlReader.amount_cents`` would find a
-    problem."""
-    cents = decimal_cents(text)
-    if currency != "EUR" or cents is None or cents < 0:
-        return None
-    return cents
-
-
-def _plain_date(v: PlainRow, name: str) -> date | Literal[False] | None:
-    """None when absent; False when ``BankXmlReader.date_in`` would find a problem."""
-    if v[name] == "0":
-        return None
-    if v[f"{name}_parts"] != "1":
-        return False
-    try:
-        return date.fromisoformat((v[f"{name}_dt"] or v[f"{name}_dttm"])[:10])
-    except ValueError:
-        return False
-
-
-def _plain_transaction(v: PlainRow) -> EntryTransaction | None:
-    amount: int | None = None
-    if v["tx_amounts"] == "1":
-        amount = _euro_cents(v["tx_amount"], v["tx_currency"])
-        if amount is None:
-            return None
-    credit = v["credit_debit"] == "CRDT"
-    name = (v["dbtr_nm"] or v["dbtr_pty_nm"]) if credit else (v["cdtr_nm"] or v["cdtr_pty_nm"])
-    return EntryTransaction(
-        message_id=v["tx_msg"],
-        payment_information_id=v["tx_pmtinf"],
-        instruction_id=v["tx_instr"],
-        end_to_end_id=v["tx_e2e"],
-        account_servicer_reference=v["tx_ref"],
-        amount_cents=amount,
-        return_reason=None,
-        counterparty_name=name,
-        counterparty_iban=v["dbtr_iban"] if credit else v["cdtr_iban"],
-        remittance=v["ustrd_text"],
-        additional_info=v["tx_info"],
-    )

@@ -115,8 +115,7 @@ def read_pain002(data: bytes) -> PaymentStatusReport:
 
 
 def read_pain002_tree(root: etree._Element, version: BankVersion) -> PaymentStatusReport:
-    """Read a parsed pain.002 whose version is known (used by ``payments.bank_reader``);
-    each transaction status's subtree is emptied once read."""
+    """Read a parsed pain.002 whose version is known (used by ``payments.bank_reader``)."""
     validate_bank_xsd(root, version)
     reader = _Pain002Reader(version)
     report = reader.report(root)
@@ -162,15 +161,10 @@ class _Pain002Reader(BankXmlReader):
             original_payment_information_id=self.identifier(info, "b:OrgnlPmtInfId", required=True),
             status=status,
             reasons=self.reasons(info),
-            transactions=self.transactions(info, inherited),
+            transactions=tuple(
+                self.transaction(tx, inherited) for tx in self.all_kids(info, "TxInfAndSts")
+            ),
         )
-
-    def transactions(self, info: etree._Element, inherited: str) -> tuple[TransactionStatus, ...]:
-        result = []
-        for tx in self.all_kids(info, "TxInfAndSts"):
-            result.append(self.transaction(tx, inherited))
-            tx.clear()  # read and done with: frees its subtree (see camt_reader.entries)
-        return tuple(result)
 
     def transaction(self, tx: etree._Element, inherited: str) -> TransactionStatus:
         k = self.kids(tx)

@@ -16,19 +16,19 @@ from sqlalchemy import Connection, Engine, func, select
 
 from ledger import accounts
 from ledger.schema import ledger_entries, ledger_postings
-from ontzorging import bank_samples as docs
-from ontzorging import demo_data
-from ontzorging.allocating import allocate_due
-from ontzorging.bank_feedback import import_bank_file
-from ontzorging.batching import gather_batches, reject_batch, release_batch
-from ontzorging.checks import check_all
-from ontzorging.households import end_household
-from ontzorging.overviews import overview_html
-from ontzorging.payment_decisions import awaiting_decision
-from ontzorging.reserve_payout import pay_out_left_reserves
-from ontzorging.schema import batches, payment_instructions
+from ontzorging.adapters.schema import batches, payment_instructions
+from ontzorging.allocation.allocate import allocate_due
+from ontzorging.allocation.reserve_payout import pay_out_left_reserves
+from ontzorging.bank import samples as docs
+from ontzorging.bank.decisions import awaiting_decision
+from ontzorging.bank.feedback_import import import_bank_file
+from ontzorging.batches.service import gather_batches, reject_batch, release_batch
+from ontzorging.entrypoints import demo_data
+from ontzorging.integrity.checks import check_all
+from ontzorging.register.households import end_household
+from ontzorging.reports.overviews import overview_html
+from ontzorging.reports.statements import statement
 from ontzorging.settings import Settings, load_settings
-from ontzorging.statements import statement
 from tests.conftest import NOW
 from tests.scenario import import_text
 

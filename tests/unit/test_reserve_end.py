@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from ontzorging.allocation import Obligation, last_month_in_force, reserve_goes_to_client
-from ontzorging.periods import Period
-from ontzorging.remittance import REMITTANCE_MAX, reserve_remittance
+from ontzorging.domain.allocation import Obligation, last_month_in_force, reserve_goes_to_client
+from ontzorging.domain.periods import Period
+from ontzorging.domain.remittance import REMITTANCE_MAX, reserve_remittance
 
 FEB_TO_JULY = Period(date(2026, 2, 1), date(2026, 7, 31))
 ENDED_15_JUNE = Period(date(2026, 2, 1), date(2026, 6, 15))
