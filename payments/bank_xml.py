@@ -7,9 +7,14 @@ size stay on (``huge_tree`` off), and a document with a DOCTYPE at all is refuse
 
 Why one tree and not a stream: parsing a camt.053 of 100,000 entries (71 MB) as a whole
 tree and validating it with ``XMLSchema.validate`` took about 4 s; ``iterparse(schema=...)``
-with element clearing took 16 s and reports schema errors without line numbers. Reading the
-whole file, values included, takes 13-15 s and peaks near 900 MB resident
-(``benchmarks/bench_bank_readers.py``); the size limit below bounds that.
+with element clearing took 16 s and reports schema errors without line numbers. Parse and
+XSD validation are now the small part (1.2 s CPU for that file); the values are read from
+one pass over each entry's and transaction's children (:meth:`BankXmlReader.kids`) rather
+than an XPath call per field, most of which ask for something the entry does not have:
+the whole read took 5.8 s CPU against 7.8 s with the XPath calls, peaking near 900 MB
+resident (``benchmarks/bench_bank_readers.py``); the size limit below bounds that. One XSLT
+pass writing every entry's values as text (C, no element objects) was tried and dropped:
+6.4 s CPU and 1.15 GB, since all entries' text and rows exist at once.
 
 The XSDs live in ``payments/xsd/`` (README there says where each came from). No ISO
 schema of pain.002.001.03 could be found to vendor (only the German DK/EPC profile, which
