@@ -205,9 +205,9 @@ def _end_household_early(app: App) -> str:
     left when the ontzorging ends, and the next night pays it to F (R3)."""
     hid, on = demo_data.ENDED_HOUSEHOLD, demo_data.ENDED_ON
     with app.engine.begin() as conn:
-        end_household(conn, hid, on, demo_data.ENDED_REASON, DEMO_COACH, app.clock.now())
+        end_household(conn, hid, on, demo_data.ENDED_REASON, demo_data.ENDED_BY, app.clock.now())
     return (
-        f"{DEMO_COACH} ends the ontzorging of {hid} on {on.isoformat()} "
+        f"{demo_data.ENDED_BY} ends the ontzorging of {hid} on {on.isoformat()} "
         f"({demo_data.ENDED_REASON}): its water reserve goes to {hid} in the next run"
     )
 

@@ -98,6 +98,7 @@ ENDED_ON = date(2026, 6, 15)
 ENDED_MONTH = date(2026, 6, 1)
 """After this month's nightly run the coach ends F's ontzorging (``households end``)."""
 ENDED_REASON = "verhuisd naar een andere gemeente"
+ENDED_BY = "Coach Bakker"  # F's coach in the register
 
 RESENT_MONTH = date(2026, 3, 1)
 """The month whose benefits run the demo's benefits system sends twice."""
