@@ -206,3 +206,23 @@ def test_a_released_batchs_files_are_never_rewritten(engine: Engine, tmp_path: P
     with engine.connect() as conn:
         assert write_missing_files(conn, outbox, settings) == []
     assert not path.exists() and recorded == hashlib.sha256(written).hexdigest()
+
+
+def test_a_batch_gathered_before_migration_0005_still_writes_what_was_shown(
+    engine: Engine, tmp_path: Path
+) -> None:
+    """Its file values are NULL: its created_at and the settings stand in,
+    the same at review and at approval."""
+    _pending(engine, tmp_path)
+    settings = load_settings()
+    _gather(engine, settings)
+    with engine.begin() as conn:
+        conn.execute(
+            batches.update().values(file_created_at=None, pain_version=None, max_per_file=None)
+        )
+    with engine.connect() as conn:
+        shown = approval_digest(conn, 1, settings)
+    assert approve_batch(engine, 1, "M. de Vries", LATER, settings, expected_sha256=shown.sha256)
+    with engine.connect() as conn:
+        (path,) = write_missing_files(conn, tmp_path / "outbox", settings)
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == shown.sha256
