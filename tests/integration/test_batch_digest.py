@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from ontzorging.batching import (
+from ontzorging.adapters.schema import batches, payment_files, payment_instructions
+from ontzorging.batches.service import (
     BatchRefused,
     DigestMismatch,
     Unwritable,
@@ -25,8 +26,7 @@ from ontzorging.batching import (
     take_out_unwritable,
     write_missing_files,
 )
-from ontzorging.checks import check_all
-from ontzorging.schema import batches, payment_files, payment_instructions
+from ontzorging.integrity.checks import check_all
 from ontzorging.settings import Settings, load_settings
 from payments.validate import validate_xsd
 from tests.conftest import NOW
