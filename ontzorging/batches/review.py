@@ -4,7 +4,7 @@ Totals per kind and per creditor, the largest transfers, the creditors and
 IBANs that are new or changed since the previous batch, and the SHA-256 of
 the file(s) with the batch digest: recorded for a released batch, rendered
 (written nowhere) for one awaiting approval, byte for byte the file(s)
-approval writes (see ``batching.approval_digest``). Payments to clients are
+approval writes (see ``service.approval_digest``). Payments to clients are
 shown by household id only: the review is printed and passed around, a
 client's name and IBAN stay out."""
 
