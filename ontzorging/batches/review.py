@@ -18,6 +18,7 @@ from sqlalchemy import Connection, func, select
 from ontzorging.adapters.schema import batches, creditors, payment_instructions
 from ontzorging.batches.service import approval_digest, combined_sha256, show_batch
 from ontzorging.domain.money import euro_nl
+from ontzorging.domain.vocabulary import BatchStatus
 from ontzorging.settings import Settings
 
 LARGEST_SHOWN: Final = 10
@@ -120,12 +121,12 @@ def _digests(
 ) -> tuple[list[dict[str, Any]], str | None]:
     """The file(s) and the batch digest: recorded once released, rendered as
     approval would write them while the batch awaits approval."""
-    if review["status"] == "released":
+    if review["status"] == BatchStatus.RELEASED:
         recorded = list(review["sha256"].items())
         files = [{"file_name": n, "sha256": d, "recorded": True} for n, d in recorded]
         complete = recorded and not review["files_pending"]
         return files, combined_sha256([d for _n, d in recorded]) if complete else None
-    if review["status"] != "awaiting_approval":
+    if review["status"] != BatchStatus.AWAITING_APPROVAL:
         return [], None
     digest = approval_digest(conn, review["id"], settings)
     files = [
@@ -179,7 +180,7 @@ def review_lines(review: dict[str, Any]) -> list[str]:
         out.append(f"  {f['file_name']}  {digest}")
     if review["batch_sha256"]:
         out.append(f"  Batch SHA-256: {review['batch_sha256']}")
-    if review["status"] == "awaiting_approval":
+    if review["status"] == BatchStatus.AWAITING_APPROVAL:
         out.append(
             "  (rendered now, written nowhere: approval writes exactly these bytes unless the "
             "batch or the municipality's settings change; approve with "

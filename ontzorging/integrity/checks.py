@@ -20,8 +20,9 @@ from ontzorging.adapters.schema import (
     payment_files,
     payment_instructions,
 )
+from ontzorging.domain.vocabulary import InstructionStatus
 
-UNRELEASED = ("pending",)
+UNRELEASED = (InstructionStatus.PENDING,)
 
 
 def check_all(conn: Connection) -> list[str]:
@@ -203,7 +204,7 @@ def _payables_match_instructions(conn: Connection) -> list[str]:
     return problems[:MAX_REPORTED]
 
 
-HELD_STATUSES = ("rejected", "returned")
+HELD_STATUSES = (InstructionStatus.REJECTED, InstructionStatus.RETURNED)
 
 
 def _held_matches_undecided(conn: Connection) -> list[str]:
