@@ -2,30 +2,29 @@
 
 Totals per kind and per creditor, the largest transfers, the creditors and
 IBANs that are new or changed since the previous batch, and the SHA-256 of
-the file(s): recorded for a released batch, rendered (written nowhere) for
-one awaiting approval. Payments to clients are shown by household id only:
-the review is printed and passed around, a client's name and IBAN stay out."""
+the file(s) with the batch digest: recorded for a released batch, rendered
+(written nowhere) for one awaiting approval, byte for byte the file(s)
+approval writes (see ``service.approval_digest``). Payments to clients are
+shown by household id only: the review is printed and passed around, a
+client's name and IBAN stay out."""
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
-from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import Connection, func, select
 
 from ontzorging.adapters.schema import batches, creditors, payment_instructions
-from ontzorging.batches.service import preview_files, show_batch
+from ontzorging.batches.service import approval_digest, combined_sha256, show_batch
 from ontzorging.domain.money import euro_nl
+from ontzorging.domain.vocabulary import BatchStatus
 from ontzorging.settings import Settings
 
 LARGEST_SHOWN: Final = 10
 
 
-def batch_review(
-    conn: Connection, batch_id: int, settings: Settings, now: datetime
-) -> dict[str, Any]:
+def batch_review(conn: Connection, batch_id: int, settings: Settings) -> dict[str, Any]:
     review = show_batch(conn, batch_id)
     pi = payment_instructions
     rows = conn.execute(
@@ -76,7 +75,7 @@ def batch_review(
         for row in largest
     ]
     review["new_or_changed"] = _new_or_changed(conn, batch_id)
-    review["file_digests"] = _digests(conn, review, settings, now)
+    review["file_digests"], review["batch_sha256"] = _digests(conn, review, settings)
     return review
 
 
@@ -118,26 +117,30 @@ def _new_or_changed(conn: Connection, batch_id: int) -> list[dict[str, Any]]:
 
 
 def _digests(
-    conn: Connection, review: dict[str, Any], settings: Settings, now: datetime
-) -> list[dict[str, Any]]:
-    if review["status"] == "released":
-        return [
-            {"file_name": name, "sha256": digest, "recorded": True}
-            for name, digest in review["sha256"].items()
-        ]
-    if review["status"] != "awaiting_approval":
-        return []
-    return [
+    conn: Connection, review: dict[str, Any], settings: Settings
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The file(s) and the batch digest: recorded once released, rendered as
+    approval would write them while the batch awaits approval."""
+    if review["status"] == BatchStatus.RELEASED:
+        recorded = list(review["sha256"].items())
+        files = [{"file_name": n, "sha256": d, "recorded": True} for n, d in recorded]
+        complete = recorded and not review["files_pending"]
+        return files, combined_sha256([d for _n, d in recorded]) if complete else None
+    if review["status"] != BatchStatus.AWAITING_APPROVAL:
+        return [], None
+    digest = approval_digest(conn, review["id"], settings)
+    files = [
         {
-            "file_name": row["file_name"],
-            "count": row["count"],
-            "total_cents": row["total_cents"],
-            "sha256": hashlib.sha256(data).hexdigest() if data is not None else None,
+            "file_name": f.file_name,
+            "count": f.count,
+            "total_cents": f.total_cents,
+            "sha256": f.sha256,
             "recorded": False,
-            "problem": problem,
+            "problem": f.problem,
         }
-        for row, data, problem in preview_files(conn, review["id"], settings, now)
+        for f in digest.files
     ]
+    return files, digest.sha256
 
 
 def review_lines(review: dict[str, Any]) -> list[str]:
@@ -175,9 +178,12 @@ def review_lines(review: dict[str, Any]) -> list[str]:
     for f in review["file_digests"]:
         digest = f["sha256"] or f"cannot be written: {f.get('problem')}"
         out.append(f"  {f['file_name']}  {digest}")
-    if review["status"] == "awaiting_approval":
+    if review["batch_sha256"]:
+        out.append(f"  Batch SHA-256: {review['batch_sha256']}")
+    if review["status"] == BatchStatus.AWAITING_APPROVAL:
         out.append(
-            "  (rendered now, written nowhere; the file carries its creation time, so "
-            "the file approval writes has the digest `batches list --json` shows after it)"
+            "  (rendered now, written nowhere: approval writes exactly these bytes unless the "
+            "batch or the municipality's settings change; approve with "
+            f"`batches approve {review['id']} --sha256 <batch SHA-256>` to be sure)"
         )
     return out

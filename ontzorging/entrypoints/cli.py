@@ -269,7 +269,20 @@ class JsonUsageGroup(click.Group):
         sys.exit(returned if isinstance(returned, int) else 0)  # ctx.exit(n) returns n
 
 
+class Sha256Hex(click.ParamType):
+    """A SHA-256 as `batches show` prints it: 64 hexadecimal digits."""
+
+    name = "HEX"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip().lower()
+        if len(text) != 64 or any(char not in "0123456789abcdef" for char in text):
+            self.fail("a SHA-256 is 64 hexadecimal digits, as `batches show` prints it", param, ctx)
+        return text
+
+
 ACTOR_NAME = PlainText("NAME", ACTOR_NAME_MAX_CHARS)
+SHA256_HEX = Sha256Hex()
 REASON = PlainText("TEXT", REASON_MAX_CHARS)
 
 
@@ -608,7 +621,7 @@ def batches_show(batch_id: int) -> None:
 
     app = _app(read_only=True)
     with app.engine.connect() as conn:
-        data = batch_review(conn, batch_id, app.settings, app.clock.now())
+        data = batch_review(conn, batch_id, app.settings)
     emit(data, lambda: click.echo("\n".join(review_lines(data))))
 
 
@@ -622,13 +635,22 @@ def batches_show(batch_id: int) -> None:
     is_flag=True,
     help="Do not ask for confirmation (asked only on a terminal, never under --json).",
 )
+@click.option(
+    "--sha256",
+    "expected_sha256",
+    type=SHA256_HEX,
+    help="The batch SHA-256 you checked in `batches show`: approve only if the file(s) "
+    "written now are exactly those; otherwise nothing is written (exit 1).",
+)
 @handled
-def batches_approve(batch_id: int, actor: str, yes: bool) -> None:
+def batches_approve(batch_id: int, actor: str, yes: bool, expected_sha256: str | None) -> None:
     """Approve a batch: its pain.001 file(s) are written to outbox/sepa/.
 
     Every file is rendered and validated first; a payment that cannot be
     written is taken out of the batch (cancelled, the money stays held) and
-    nothing is released (exit 1): check the batch and approve it again."""
+    nothing is released (exit 1): check the batch and approve it again.
+    With --sha256 the batch is approved only when its file(s) are byte for
+    byte the ones reviewed in `batches show`."""
     from ontzorging.adapters.faults import checkpoint
     from ontzorging.adapters.locking import run_lock
     from ontzorging.batches.finance_summary import write_release_outputs
@@ -638,7 +660,14 @@ def batches_approve(batch_id: int, actor: str, yes: bool) -> None:
     if not (yes or _wants_json() or not _stdin_is_terminal()):
         _confirm_approval(app, batch_id, actor)
     with run_lock(app.engine):
-        released = approve_batch(app.engine, batch_id, actor, app.clock.now(), app.settings)
+        released = approve_batch(
+            app.engine,
+            batch_id,
+            actor,
+            app.clock.now(),
+            app.settings,
+            expected_sha256=expected_sha256,
+        )
         checkpoint("released")
         # Each file's delivery is committed on its own as soon as it is written.
         with app.engine.connect() as conn:
@@ -663,7 +692,7 @@ def _confirm_approval(app: App, batch_id: int, actor: str) -> None:
     from ontzorging.batches.review import batch_review
 
     with app.engine.connect() as conn:
-        review = batch_review(conn, batch_id, app.settings, app.clock.now())
+        review = batch_review(conn, batch_id, app.settings)
     if review["status"] != "awaiting_approval":
         return  # approve_batch says what is the matter
     for kind in review["per_kind"]:
@@ -671,6 +700,8 @@ def _confirm_approval(app: App, batch_id: int, actor: str) -> None:
     changed = len(review["new_or_changed"])
     if changed:
         click.echo(f"  {changed} creditor(s) new or with a changed IBAN: see `batches show`")
+    if review["batch_sha256"]:
+        click.echo(f"  batch SHA-256 {review['batch_sha256']}")
     question = (
         f"Approve batch {batch_id} as {actor}: {review['count']} transfer(s), "
         f"EUR {euro_nl(review['total_cents'])}, execution date {review['execution_date']}?"
