@@ -1,6 +1,6 @@
 """Use case (part of the nightly run): money left in the reserve of a
 quarterly cost that stopped being due through the engine goes to the client
-(DOMAIN.md R3, ADR 0009).
+(DOMAIN.md R3, ADR 0010).
 
 A reserve is the client's once its obligation has no month in force left
 (the period ended, the household was ended early, or ``valid_to`` passed
