@@ -9,11 +9,11 @@ from typing import Any
 from sqlalchemy import Connection
 
 from ontzorging.dbutil import insert_ignoring_duplicates
+from ontzorging.domain.notices import HANDOVER_NOTICE_DAYS  # six weeks (R8)
 from ontzorging.facts import household_pages, period_of
 from ontzorging.periods import Period
 from ontzorging.schema import signals
 
-HANDOVER_NOTICE_DAYS = 42  # six weeks: time to arrange own payments per creditor
 PAGE_ROWS = 5_000
 
 
