@@ -57,7 +57,7 @@ from ontzorging.facts import (
     load_obligations,
     register_size,
 )
-from ontzorging.overlap import read_ahead
+from ontzorging.overlap import read_ahead, write_pages
 from ontzorging.periods import add_months, format_month, last_day, month_of
 from ontzorging.progress import Progress, no_progress, pages_counted
 from ontzorging.reports.statement_reader import (
@@ -168,17 +168,25 @@ def template_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # the templates are package data: no stat per render
     )
+
+
+@functools.cache
+def _overview_template() -> Any:
+    return template_environment().get_template("overview.html.j2")
 
 
 def write_text_atomically(path: Path, text: str) -> None:
     """Write ``path`` whole or not at all: a temporary file, then a rename."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        temporary.write_text(text, encoding="utf-8")
+        with open(temporary, "w", encoding="utf-8") as f:
+            f.write(text)
         os.replace(temporary, path)
-    finally:
+    except BaseException:
         temporary.unlink(missing_ok=True)
+        raise
 
 
 # --- Pure parts: the chart ---------------------------------------------------------
@@ -564,8 +572,7 @@ def render_overview(
     month: date,
 ) -> str:
     st = facts.statements.figures(household.household_id).as_dict()
-    template = template_environment().get_template("overview.html.j2")
-    return template.render(_context(household, st, facts, creditors, month))
+    return _overview_template().render(_context(household, st, facts, creditors, month))
 
 
 def overview_html(conn: Connection, household_id: str, month: date) -> str:
@@ -647,14 +654,25 @@ def write_overviews(
     directory.mkdir(parents=True, exist_ok=True)
     creditors = load_creditors(conn)
     written: list[Path] = []
-    pages = (read_page(conn, rows, month) for rows in _register_pages(conn, progress))
-    for facts in read_ahead(pages):
+
+    def render(facts: _PageFacts | None) -> list[tuple[Path, str]]:
         if facts is None:
-            continue
-        for household in facts.households:
-            path = directory / overview_file_name(household)
-            write_text_atomically(path, render_overview(household, facts, creditors, month))
+            return []
+        return [
+            (directory / overview_file_name(h), render_overview(h, facts, creditors, month))
+            for h in facts.households
+        ]
+
+    def write(files: list[tuple[Path, str]]) -> None:
+        for path, html in files:
+            write_text_atomically(path, html)
             written.append(path)
+
+    # Three things at once: the next page is read (a background thread on
+    # the connection), this one rendered (here), the last one written to
+    # disk (a background thread); at most three pages in memory.
+    pages = (read_page(conn, rows, month) for rows in _register_pages(conn, progress))
+    write_pages(read_ahead(pages), render, write, overlap=True)
     pdfs: list[Path] = []
     failures: list[str] = []
     if chromium is not None and written:

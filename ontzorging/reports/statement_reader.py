@@ -206,9 +206,7 @@ def _reason_codes(conn: Connection, page: HouseholdRange, month: date) -> dict[i
     return {int(i): code or "" for i, code in rows}
 
 
-def read_statements(
-    conn: Connection, households: Sequence[Any], month: date
-) -> StatementPage:
+def read_statements(conn: Connection, households: Sequence[Any], month: date) -> StatementPage:
     """The statement rows of a page of ``households`` rows (in the register's order)."""
     return read_statement_page(
         conn,
