@@ -35,8 +35,10 @@ from ontzorging.incidents import safe_summary
 from ontzorging.overviews import write_overviews
 from ontzorging.parsing.problems import FILE_LEVEL_LINE, NO_COLUMN, FileRejected, Problem
 from ontzorging.parsing.problems import printable as shown
+from ontzorging.pdf import chromium_for
 from ontzorging.private_files import private_file
 from ontzorging.progress import Progress, no_progress
+from ontzorging.reports.print_batches import write_print_batches
 from ontzorging.signals import raise_period_signals
 from payments.files import clean_temp_files
 
@@ -121,20 +123,30 @@ def run_monthly(
         try:
             with app.engine.connect() as conn:
                 written = write_overviews(
-                    conn,
-                    app.home.path("overviews"),
-                    month,
-                    pdf=app.settings.overview_pdf_flag,
-                    progress=progress,
+                    conn, app.home.path("overviews"), month, pdf=False, progress=progress
                 )
                 counts.update(written.as_counts())
+                # Letters for the print service: batches of PDFs with an index,
+                # not a PDF per household (`ontzorging overview ID --pdf` makes one).
+                chromium = chromium_for(app.settings.overview_pdf_flag)
+                printed = None
+                if chromium is not None:
+                    printed = write_print_batches(
+                        conn,
+                        app.home.path("overviews"),
+                        app.home.path("print"),
+                        month,
+                        chromium,
+                        batch_letters=app.settings.print_batch_letters,
+                    )
+                    counts.update(printed.as_counts())
                 reports = write_caseload_report(conn, app.home.path("reports"), month)
                 if coach:
                     reports += write_caseload_report(
                         conn, app.home.path("reports"), month, coach=coach
                     )
                 counts["reports"] += len(reports)
-            problems = written.pdf_failures
+            problems = written.pdf_failures + (printed.failures if printed else ())
         except BaseException as exc:
             _finish_failed(app, run_id, counts, exc)
             raise

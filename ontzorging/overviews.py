@@ -577,6 +577,19 @@ def render_overview(
 
 def overview_html(conn: Connection, household_id: str, month: date) -> str:
     """The overview of one household and month as HTML (also outside its period)."""
+    return _one_overview(conn, household_id, month)[1]
+
+
+def write_overview(conn: Connection, household_id: str, month: date, folder: Path) -> Path:
+    """Write the overview of one household and month to ``folder`` (on demand)."""
+    household, html = _one_overview(conn, household_id, month)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / overview_file_name(household)
+    write_text_atomically(path, html)
+    return path
+
+
+def _one_overview(conn: Connection, household_id: str, month: date) -> tuple[HouseholdFacts, str]:
     month = month_of(month)
     row = (
         conn.execute(select(households).where(households.c.household_id == household_id))
@@ -590,7 +603,7 @@ def overview_html(conn: Connection, household_id: str, month: date) -> str:
     statements = read_statement_page(conn, page, [statement_household(row)], month)
     facts = _PageFacts([household], statements, load_obligations(conn, page))
     _add_page_extras(conn, facts, page, month)
-    return render_overview(household, facts, load_creditors(conn), month)
+    return household, render_overview(household, facts, load_creditors(conn), month)
 
 
 # --- The use case ----------------------------------------------------------------

@@ -74,6 +74,10 @@ PRINT_OPTIONS: dict[str, Any] = {
     "preferCSSPageSize": True,
     "paperWidth": 210 / 25.4,
     "paperHeight": 297 / 25.4,
+    # Accessibility: a tagged PDF, and bookmarks from the headings (a print
+    # batch finds the first page of each letter from them).
+    "generateTaggedPDF": True,
+    "generateDocumentOutline": True,
 }
 
 _log = logging.getLogger(__name__)
