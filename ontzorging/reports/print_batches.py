@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -45,6 +46,9 @@ from ontzorging.periods import format_month, month_of
 from ontzorging.spreadsheet_cells import neutralise_cell
 
 DEFAULT_BATCH_LETTERS = 500
+# A batch may take this long to print: a minute, and a second per letter (on
+# a busy machine a batch of 500 letters took over a minute).
+BATCH_TIMEOUT_SECONDS, LETTER_TIMEOUT_SECONDS = 60, 1.0
 INDEX_COLUMNS = ("household_id", "first_page", "pages", "language", "coach")
 # Where a letter's markup starts and ends in an overview (overview.html.j2).
 _BODY_START, _BODY_END = "<body>\n", "</body>"
@@ -194,45 +198,62 @@ def write_print_batches(
     source = home_overviews_dir / format_month(month)
     directory = home_print_dir / format_month(month)
     directory.mkdir(parents=True, exist_ok=True)
-    batches: list[tuple[Path, Path, list[Letter]]] = []
-    letters = letters_of_month(conn, source)
-    number = 0
-    while True:
-        chunk = list(islice(letters, batch_letters))
-        if not chunk:
-            break
-        number += 1
-        stem = batch_stem(month, number)
-        html = directory / f".{stem}.html"
-        write_text_atomically(html, batch_html(chunk))
-        batches.append((html, directory / f"{stem}.pdf", chunk))
-    try:
-        printed, failures = pdf_output.print_all(
-            [(html, pdf) for html, pdf, _ in batches], chromium, workers
-        )
-        done = set(printed)
-        failed = list(failures)
-        written: list[Path] = []
-        letters_count = pages = 0
-        for _, pdf, chunk in batches:
-            if pdf not in done:
-                continue
-            try:
-                rows = index_rows(pdf, chunk)
-            except PrintBatchError as exc:
-                pdf.unlink(missing_ok=True)
-                failed.append(str(exc))
-                continue
+    chunks: dict[Path, list[Letter]] = {}
+    made: list[Path] = []
+
+    def batches() -> Iterator[tuple[Path, tuple[Path, Path]]]:
+        """The next batch's HTML, made when a browser asks for it."""
+        letters = letters_of_month(conn, source)
+        number = 0
+        while chunk := list(islice(letters, batch_letters)):
+            number += 1
+            stem = batch_stem(month, number)
+            html, pdf = directory / f".{stem}.html", directory / f"{stem}.pdf"
+            made.append(html)
+            write_text_atomically(html, batch_html(chunk))
+            chunks[pdf] = chunk
+            yield pdf, (html, pdf)
+
+    lock = threading.Lock()
+    written: list[Path] = []
+    failed: list[str] = []
+    totals = {"letters": 0, "pages": 0}
+
+    def done(pdf: Path, result: Path | str) -> None:
+        chunk = chunks.pop(pdf)
+        pdf.with_name(f".{pdf.stem}.html").unlink(missing_ok=True)
+        try:
+            if isinstance(result, str):
+                raise PrintBatchError(result)
+            rows = index_rows(pdf, chunk)
             index = pdf.with_suffix(".csv")
             write_text_atomically(index, index_csv(rows))
-            written += [pdf, index]
-            letters_count += len(rows)
-            pages += sum(r.pages for r in rows)
+        except PrintBatchError as exc:
+            pdf.unlink(missing_ok=True)
+            with lock:
+                failed.append(str(exc))
+            return
+        with lock:
+            written.extend((pdf, index))
+            totals["letters"] += len(rows)
+            totals["pages"] += sum(r.pages for r in rows)
+
+    try:
+        pdf_output.print_each(
+            batches(),
+            chromium,
+            done,
+            workers=workers,
+            timeout=BATCH_TIMEOUT_SECONDS + LETTER_TIMEOUT_SECONDS * batch_letters,
+        )
     finally:
-        for html, _, _ in batches:
+        for html in made:
             html.unlink(missing_ok=True)
+    written.sort()
     _remove_stale(directory, set(written))
-    return PrintCounts(len(written) // 2, letters_count, pages, tuple(written), tuple(failed))
+    return PrintCounts(
+        len(written) // 2, totals["letters"], totals["pages"], tuple(written), tuple(failed)
+    )
 
 
 def _remove_stale(directory: Path, keep: set[Path]) -> None:
