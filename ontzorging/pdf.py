@@ -147,7 +147,7 @@ def print_each(
     *,
     workers: int | None = None,
     count: int | None = None,
-    timeout: float = PDF_TIMEOUT_SECONDS,
+    timeout: float | None = None,
 ) -> None:
     """Print each job's (html, pdf) as the browsers become free, taking the
     jobs from ``jobs`` only then (so a producer can make the next file while
@@ -213,7 +213,8 @@ class _Printer:
     ) -> None:
         self._stop_browser()
 
-    def print(self, html: Path, pdf: Path, timeout: float = PDF_TIMEOUT_SECONDS) -> Path:
+    def print(self, html: Path, pdf: Path, timeout: float | None = None) -> Path:
+        timeout = PDF_TIMEOUT_SECONDS if timeout is None else timeout
         if not html.is_file():
             raise PdfError(f"{html.name}: no such file: {html}")
         # A browser that dies while printing gets one more try on a new one;
@@ -363,11 +364,11 @@ class _Browser:
 
     # --- Printing
 
-    def print_page(self, html: Path, timeout: float = PDF_TIMEOUT_SECONDS) -> bytes:
+    def print_page(self, html: Path, timeout: float | None = None) -> bytes:
         """``html`` opened in this browser's target (tab) and printed. The target
         is opened for the first file and replaced after a failure and after
         :data:`FILES_PER_TARGET` files."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + (PDF_TIMEOUT_SECONDS if timeout is None else timeout)
         self._events.clear()
         try:
             if self._page is None:
