@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal, Protocol
 
-from ontzorging.allocation import Obligation
-from ontzorging.periods import Period, add_months, last_day, month_of
+from ontzorging.domain.allocation import Obligation
+from ontzorging.domain.periods import Period, add_months, last_day, month_of
 
 # Six weeks before the end of the period: time to arrange own payments per creditor.
 HANDOVER_NOTICE_DAYS = 42

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ontzorging.periods import Period, format_month
+from ontzorging.domain.periods import Period, format_month
 from payments.reason_codes import reason_for
 
 # Payments the bank rejected or returned: their money is held until the coach decides.

@@ -35,15 +35,15 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 from sqlalchemy import Connection
 
-from ontzorging import pdf as pdf_output
-from ontzorging.facts import household_pages
-from ontzorging.overviews import (
+from ontzorging.adapters import pdf as pdf_output
+from ontzorging.adapters.repositories import household_pages
+from ontzorging.domain.periods import format_month, month_of
+from ontzorging.reports.overviews import (
     PAGE_HOUSEHOLDS,
     catalogue,
     write_text_atomically,
 )
-from ontzorging.periods import format_month, month_of
-from ontzorging.spreadsheet_cells import neutralise_cell
+from ontzorging.reports.spreadsheet_cells import neutralise_cell
 
 DEFAULT_BATCH_LETTERS = 500
 # A batch may take this long to print: a minute, and a second per letter (on

@@ -17,6 +17,16 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
+from ontzorging.adapters.repositories import HouseholdRange, period_of
+from ontzorging.adapters.schema import (
+    allocation_lines,
+    allocations,
+    bank_feedback_items,
+    batches,
+    benefit_payments,
+    payment_decisions,
+    payment_instructions,
+)
 from ontzorging.domain.statement_figures import (
     HELD_STATUSES,
     AllocationLineRow,
@@ -27,17 +37,7 @@ from ontzorging.domain.statement_figures import (
     StatementRows,
     statement_figures,
 )
-from ontzorging.duplicates import payable
-from ontzorging.facts import HouseholdRange, period_of
-from ontzorging.schema import (
-    allocation_lines,
-    allocations,
-    bank_feedback_items,
-    batches,
-    benefit_payments,
-    payment_decisions,
-    payment_instructions,
-)
+from ontzorging.intake.never_twice import payable
 
 
 @dataclass

@@ -20,7 +20,7 @@ from ontzorging.reports.print_batches import (
     letters_of_month,
     write_print_batches,
 )
-from ontzorging.statements import statement
+from ontzorging.reports.statements import statement
 from tests.integration import test_overviews as overviews_tests
 from tests.integration.test_overviews import BSNS, IN_MARCH, LANGUAGE, MARCH, cents_of
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ontzorging.allocation import Obligation
+from ontzorging.domain.allocation import Obligation
 from ontzorging.domain.notices import (
     HANDOVER_NOTICE_DAYS,
     handover_due,
     handover_items,
     next_month_changes,
 )
-from ontzorging.periods import Period
+from ontzorging.domain.periods import Period
 
 JUNE, JULY = date(2026, 6, 1), date(2026, 7, 1)
 KINDS = ("huur", "energie", "water", "zorgverzekering", "overig")

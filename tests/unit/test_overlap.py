@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ontzorging.overlap import read_ahead, write_pages
+from ontzorging.adapters.overlap import read_ahead, write_pages
 
 
 class Recorder:

@@ -1,0 +1,277 @@
+"""Use case (part of the monthly run): the caseload report of a month for the
+budget coaches, as HTML and XLSX in ``reports/`` (DESIGN.md 5.5).
+
+One row per household in ontzorging that month (the same households as the
+overviews): coach, month k of N, end date, income, paid, payout, shortfall,
+returned or rejected payments, open signals. Sorted by urgency: households
+with a returned or rejected payment first, then those with a shortfall, then
+the rest; within each, the periods that end soonest first (households paid
+on another basis after those in a 56a period).
+
+The figures are the statement's, from the one statement function
+(:mod:`ontzorging.domain.statement_figures`) fed a page of the register at a
+time by the set-based reader; the open signals are read directly into
+pandas (STYLE.md). Money stays integer cents until it is written:
+``Decimal`` euros in the XLSX, formatted text in the HTML. No BSN is read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, select
+
+from ontzorging.adapters.repositories import household_pages
+from ontzorging.adapters.schema import signals
+from ontzorging.domain.periods import add_months, format_month, last_day, month_of
+from ontzorging.reports.overviews import (
+    PAGE_HOUSEHOLDS,
+    SIGNAL_LOOKAHEAD_MONTHS,
+    catalogue,
+    template_environment,
+    write_text_atomically,
+)
+from ontzorging.reports.spreadsheet_cells import neutralise_frame
+from ontzorging.reports.statement_reader import read_statements
+
+REPORT_LANGUAGE = "nl"  # the coaches' language
+# Column keys in report order; headers come from the catalogue (caseload.<key>).
+COLUMNS = (
+    "household_id",
+    "name",
+    "coach",
+    "month_number",
+    "month_count",
+    "period_end",
+    "income",
+    "paid",
+    "payout",
+    "shortfall",
+    "problem_payments",
+    "open_signals",
+    "attention",
+)
+MONEY_COLUMNS = ("income", "paid", "payout", "shortfall")
+XLSX_MONEY_FORMAT = "#,##0.00"
+XLSX_DATE_FORMAT = "yyyy-mm-dd"
+# Urgency tiers, most urgent first.
+URGENT_PAYMENT, URGENT_SHORTFALL, URGENT_NONE = 0, 1, 2
+
+
+def coach_slug(coach: str) -> str:
+    """A file-name part for a coach: "Coach Ünal" -> "coach-unal"."""
+    ascii_text = unicodedata.normalize("NFKD", coach).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "coach"
+
+
+def report_stem(month: date, coach: str | None) -> str:
+    stem = f"caseload-{format_month(month_of(month))}"
+    return f"{stem}-{coach_slug(coach)}" if coach else stem
+
+
+def caseload_frame(conn: Connection, month: date, coach: str | None = None) -> pd.DataFrame:
+    """The report as a frame: money in integer ``*_cents`` columns, sorted by urgency."""
+    month = month_of(month)
+    frame = _households(conn, month, coach)
+    frame = frame.merge(_open_signals(conn, month), on="household_id", how="left")
+    frame["open_signals"] = frame["open_signals"].fillna("").astype(str)
+    frame["urgency"] = URGENT_NONE
+    frame.loc[frame["shortfall_cents"] > 0, "urgency"] = URGENT_SHORTFALL
+    frame.loc[frame["problem_payments"] > 0, "urgency"] = URGENT_PAYMENT
+    # Within a tier the 56a periods that end soonest come first; households paid
+    # on another basis (art. 57, vrijwillig) have no period running out: last.
+    frame["other_basis"] = ~frame["in_ontzorging"]
+    frame = frame.sort_values(
+        ["urgency", "other_basis", "period_end", "household_id"], kind="stable"
+    )
+    return frame.drop(columns="other_basis").reset_index(drop=True)
+
+
+_HOUSEHOLD_COLUMNS = [
+    "household_id",
+    "name",
+    "coach",
+    "month_number",
+    "month_count",
+    "period_end",
+    "in_ontzorging",
+    "income_cents",
+    "paid_cents",
+    "payout_cents",
+    "shortfall_cents",
+    "creditor_payments",
+    "problem_payments",
+]
+
+
+def _households(conn: Connection, month: date, coach: str | None) -> pd.DataFrame:
+    """The households in ontzorging in ``month`` or with a creditor paid in it,
+    with the figures of their statement (the one statement function, read a
+    page of the register at a time)."""
+    rows = []
+    wanted = coach.strip().casefold() if coach else None
+    for page in household_pages(conn, PAGE_HOUSEHOLDS):
+        statements = read_statements(conn, page, month)
+        for r in page:
+            if wanted is not None and r["coach"].strip().casefold() != wanted:
+                continue
+            f = statements.figures(r["household_id"])
+            if not (f.in_ontzorging or f.paid):
+                continue
+            rows.append(
+                (
+                    r["household_id"],
+                    r["name"],
+                    r["coach"],
+                    f.month_number if f.in_ontzorging else None,
+                    f.period.month_count if f.in_ontzorging else None,
+                    f.period.end,
+                    f.in_ontzorging,
+                    f.income_cents,
+                    f.paid_cents,
+                    f.payout_to_client_cents,
+                    f.shortfall_cents,
+                    len(f.paid),
+                    f.problem_payments,
+                )
+            )
+    frame = pd.DataFrame(rows, columns=_HOUSEHOLD_COLUMNS)
+    frame[["month_number", "month_count"]] = frame[["month_number", "month_count"]].astype("Int64")
+    frame["in_ontzorging"] = frame["in_ontzorging"].astype(bool)
+    counts = _HOUSEHOLD_COLUMNS[7:]
+    frame[counts] = frame[counts].astype("int64")
+    return frame
+
+
+def _read(conn: Connection, query: Any, columns: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(conn.execute(query).all(), columns=columns)
+
+
+def _open_signals(conn: Connection, month: date) -> pd.DataFrame:
+    """Signals not resolved, raised up to the end of the next month (as in the overview)."""
+    s = signals
+    until = last_day(add_months(month, SIGNAL_LOOKAHEAD_MONTHS))
+    found = _read(
+        conn,
+        select(s.c.household_id, s.c.kind)
+        .where(s.c.resolved_on.is_(None), s.c.raised_on <= until, s.c.household_id.is_not(None))
+        .distinct(),
+        ["household_id", "kind"],
+    )
+    return (
+        found.sort_values("kind")
+        .groupby("household_id", as_index=False)
+        .agg(open_signals=("kind", ", ".join))
+    )
+
+
+def write_caseload_report(
+    conn: Connection, reports_dir: Path, month: date, *, coach: str | None = None
+) -> list[Path]:
+    """Write ``reports/caseload-YYYY-MM[-coach].html`` and ``.xlsx``; returns both paths."""
+    month = month_of(month)
+    frame = caseload_frame(conn, month, coach)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    stem = report_stem(month, coach)
+    html_path, xlsx_path = reports_dir / f"{stem}.html", reports_dir / f"{stem}.xlsx"
+    write_text_atomically(html_path, _html(frame, month, coach))
+    _write_xlsx(frame, xlsx_path)
+    return [html_path, xlsx_path]
+
+
+def _attention(frame: pd.DataFrame) -> list[str]:
+    c = catalogue(REPORT_LANGUAGE)
+    keys = {
+        URGENT_PAYMENT: "caseload.attention_payment",
+        URGENT_SHORTFALL: "caseload.attention_shortfall",
+        URGENT_NONE: "caseload.attention_none",
+    }
+    return [c.text(keys[int(u)]) for u in frame["urgency"]]
+
+
+def _html(frame: pd.DataFrame, month: date, coach: str | None) -> str:
+    c = catalogue(REPORT_LANGUAGE)
+    rows = frame.assign(attention=_attention(frame)).to_dict("records")
+    for row in rows:
+        for column in ("month_number", "month_count"):
+            row[column] = None if pd.isna(row[column]) else int(row[column])
+    title = (
+        c.text("caseload.title_coach", month=c.month(month), coach=coach)
+        if coach
+        else c.text("caseload.title", month=c.month(month))
+    )
+    return (
+        template_environment()
+        .get_template("caseload.html.j2")
+        .render(
+            c=c,
+            title=title,
+            rows=rows,
+            month=format_month(month),
+            coach=coach or "",
+            money_columns=MONEY_COLUMNS,
+        )
+    )
+
+
+def _euros(cents: int) -> Decimal:
+    return Decimal(int(cents)) / 100
+
+
+def xlsx_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The sheet: catalogue headers, money as exact ``Decimal`` euros."""
+    c = catalogue(REPORT_LANGUAGE)
+    sheet = pd.DataFrame(
+        {
+            "household_id": frame["household_id"],
+            "name": frame["name"],
+            "coach": frame["coach"],
+            "month_number": frame["month_number"],
+            "month_count": frame["month_count"],
+            "period_end": frame["period_end"],
+            **{m: frame[f"{m}_cents"].map(_euros).astype(object) for m in MONEY_COLUMNS},
+            "problem_payments": frame["problem_payments"],
+            "open_signals": frame["open_signals"],
+            "attention": _attention(frame),
+        },
+        columns=list(COLUMNS),
+    )
+    return sheet.rename(columns={key: c.text(f"caseload.{key}") for key in COLUMNS})
+
+
+def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
+    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
+    sheet_name = catalogue(REPORT_LANGUAGE).text("caseload.sheet")
+    try:
+        with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
+            sheet = neutralise_frame(xlsx_frame(frame))  # names are data, never formulas
+            sheet.to_excel(writer, sheet_name=sheet_name, index=False)
+            _format_sheet(writer.sheets[sheet_name], len(frame))
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _format_sheet(sheet: Any, rows: int) -> None:
+    sheet.freeze_panes = "B2"
+    sheet.auto_filter.ref = sheet.dimensions
+    for index, key in enumerate(COLUMNS, start=1):
+        letter = sheet.cell(row=1, column=index).column_letter
+        sheet.column_dimensions[letter].width = 14 if key != "name" else 24
+        number_format = (
+            XLSX_MONEY_FORMAT
+            if key in MONEY_COLUMNS
+            else XLSX_DATE_FORMAT
+            if key == "period_end"
+            else None
+        )
+        if number_format:
+            for row in range(2, rows + 2):
+                sheet.cell(row=row, column=index).number_format = number_format
