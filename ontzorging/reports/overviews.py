@@ -97,6 +97,7 @@ class Catalogue:
     def __init__(self, language: str, entries: Mapping[str, Any]) -> None:
         self.language = language
         self._entries = dict(entries)
+        self._plain: dict[str, str] = {}  # the texts without values, once formatted
 
     def keys(self) -> frozenset[str]:
         return frozenset(self._entries)
@@ -105,7 +106,12 @@ class Catalogue:
         return key in self._entries
 
     def text(self, key: str, **values: Any) -> str:
-        return self._raw(key).format_map(values)
+        if values:
+            return self._raw(key).format_map(values)
+        plain = self._plain.get(key)
+        if plain is None:
+            plain = self._plain[key] = self._raw(key).format_map(values)
+        return plain
 
     def html(self, key: str, **values: Any) -> Markup:
         """A text with markup in its values (a ``<time>``): the text is escaped,
@@ -130,6 +136,24 @@ class Catalogue:
         text = self.text("format.currency", amount=amount)
         return self.text("format.negative", money=text) if cents < 0 else text
 
+    def money_html(self, cents: int, id: str | None = None) -> Markup:
+        """An amount as the overview shows it: the text, and the cents in ``data-cents``."""
+        return Markup('<span class="amount"%s data-cents="%s">%s</span>') % (
+            _id_attribute(id),
+            cents,
+            self.money(cents),
+        )
+
+    def day_html(self, value: date | None, id: str | None = None) -> Markup:
+        """A date as the overview shows it (nothing for none)."""
+        if not value:
+            return Markup("")
+        return Markup('<time%s datetime="%s">%s</time>') % (
+            _id_attribute(id),
+            value.isoformat(),
+            self.day(value),
+        )
+
     def day(self, value: date) -> str:
         return self.text(
             "format.date", day=value.day, year=value.year, month_name=self._month_name(value)
@@ -140,6 +164,10 @@ class Catalogue:
 
     def _month_name(self, value: date) -> str:
         return str(self._entries["format.month_names"][value.month - 1])
+
+
+def _id_attribute(id: str | None) -> Markup:
+    return Markup(' id="%s"') % id if id else Markup("")
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -530,6 +558,8 @@ def _context(
         handover = _handover(household, obligations, creditors, facts.reserve_held[hid], c)
     return {
         "c": c,
+        "money": c.money_html,
+        "day": c.day_html,
         "household": household,
         "month": month,
         "month_label": c.month(month),
