@@ -118,6 +118,18 @@ class Catalogue:
         and so is every value that is not already markup."""
         return Markup(escape(self._raw(key))).format_map(values)
 
+    @functools.cached_property
+    def plain(self) -> dict[str, str]:
+        """Every text that needs no values, formatted (the templates' ``t``)."""
+        texts = {}
+        for key, value in self._entries.items():
+            if isinstance(value, str):
+                try:
+                    texts[key] = value.format_map({})
+                except (KeyError, IndexError, ValueError):
+                    continue  # a text with values: through text()
+        return texts
+
     def _raw(self, key: str) -> str:
         try:
             return str(self._entries[key])
@@ -558,6 +570,7 @@ def _context(
         handover = _handover(household, obligations, creditors, facts.reserve_held[hid], c)
     return {
         "c": c,
+        "t": c.plain,
         "money": c.money_html,
         "day": c.day_html,
         "household": household,
