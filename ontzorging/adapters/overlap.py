@@ -18,8 +18,9 @@ turn on SQLite, and 36-40 s against 62 s on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from itertools import islice
 from typing import TypeVar
 
@@ -59,7 +60,7 @@ def write_pages(
             in_flight.result()
 
 
-def read_ahead(pages: Iterable[Facts]) -> Iterator[Facts]:
+def read_ahead(pages: Iterable[Facts]) -> Generator[Facts, None, None]:
     """The pages of ``pages``, each read on a background thread while the
     caller works on the one before (render and write files, say): at most
     two pages in memory. Only the background thread touches what ``pages``
@@ -76,5 +77,8 @@ def read_ahead(pages: Iterable[Facts]) -> Iterator[Facts]:
             try:
                 yield page[0]
             except GeneratorExit:
-                upcoming.result()  # the read in flight finishes before the caller goes on
+                # The read in flight finishes before the caller goes on; its
+                # error, if any, gives way to the caller's.
+                with suppress(Exception):
+                    upcoming.result()
                 raise

@@ -27,6 +27,7 @@ import re
 import tomllib
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
@@ -729,7 +730,10 @@ def write_overviews(
     # the connection), this one rendered (here), the last one written to
     # disk (a background thread); at most three pages in memory.
     pages = (read_page(conn, rows, month) for rows in _register_pages(conn, progress))
-    write_pages(read_ahead(pages), render, write, overlap=True)
+    # On an error the reading is stopped here, before the caller closes the
+    # connection: a read in flight never races the rollback.
+    with closing(read_ahead(pages)) as ahead:
+        write_pages(ahead, render, write, overlap=True)
     pdfs: list[Path] = []
     failures: list[str] = []
     if chromium is not None and written:

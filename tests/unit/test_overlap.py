@@ -128,3 +128,18 @@ def test_read_ahead_raises_a_read_error_at_its_page() -> None:
         for page in read_ahead(pages()):
             got.append(page)
     assert got == [0]
+
+
+def test_closing_read_ahead_waits_for_the_read_in_flight() -> None:
+    finished: list[int] = []
+
+    def pages() -> Iterator[int]:
+        for n in range(3):
+            time.sleep(0.05)
+            finished.append(n)
+            yield n
+
+    ahead = read_ahead(pages())
+    assert next(ahead) == 0
+    ahead.close()  # the caller failed: the read of page 1 is in flight
+    assert finished == [0, 1]  # it finished before close() returned; nothing after it
