@@ -36,6 +36,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Any, TypeVar
 
+from ontzorging.adapters.files import replacing, write_bytes_atomically
 from ontzorging.domain.errors import OntzorgingError
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -267,15 +268,10 @@ class _Printer:
 def _write_atomically(pdf: Path, data: bytes, html: Path) -> None:
     if not data.startswith(b"%PDF-"):
         raise PdfError(f"{html.name}: Chromium did not return a PDF")
-    temporary = pdf.with_name(f".{pdf.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
-        with temporary.open("wb") as handle:
-            handle.write(data)
-        os.replace(temporary, pdf)
+        write_bytes_atomically(pdf, data)
     except OSError as exc:
         raise PdfError(f"{html.name}: could not write {pdf}: {exc}") from exc
-    finally:
-        temporary.unlink(missing_ok=True)
 
 
 # --- The browser and its DevTools pipe ---------------------------------------------
@@ -574,8 +570,7 @@ class _Browser:
 
 def _print_once(html: Path, pdf: Path, chromium: Path) -> Path:
     """Print one file with a Chromium process of its own (about 2 s)."""
-    temporary = pdf.with_name(f".{pdf.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    try:
+    with replacing(pdf) as temporary:
         with tempfile.TemporaryDirectory(prefix="ontzorging-chromium-") as profile:
             command = [
                 str(chromium),
@@ -589,10 +584,7 @@ def _print_once(html: Path, pdf: Path, chromium: Path) -> Path:
         if returncode != 0 or not _is_pdf(temporary):
             tail = " | ".join(stderr.strip().splitlines()[-STDERR_TAIL_LINES:])
             raise PdfError(f"{html.name}: Chromium exited with {returncode}: {tail}")
-        os.replace(temporary, pdf)
-        return pdf
-    finally:
-        temporary.unlink(missing_ok=True)
+    return pdf
 
 
 def _run(command: Sequence[str]) -> tuple[int, str]:

@@ -4,13 +4,13 @@ withheld amounts per benefits payment for the benefits system to deduct."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from sqlalchemy import Connection, func, select
 
+from ontzorging.adapters.files import replacing, write_text_atomically
 from ontzorging.adapters.schema import (
     allocated_payments,
     allocation_lines,
@@ -24,7 +24,6 @@ from ontzorging.adapters.schema import (
 from ontzorging.batches.service import write_missing_files
 from ontzorging.domain.allocation import WITHHOLDABLE_KINDS
 from ontzorging.domain.money import euro_decimal
-from ontzorging.reports.overviews import write_text_atomically
 from ontzorging.reports.spreadsheet_cells import neutralise_frame
 from ontzorging.settings import Settings
 
@@ -274,15 +273,13 @@ def _csv_text(frame: pd.DataFrame) -> str:
 
 def _write_xlsx(path: Path, frames: dict[str, pd.DataFrame]) -> None:
     """One sheet per frame, written atomically; names in it are data, never formulas."""
-    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
-    try:
-        with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
-            for name, frame in frames.items():
-                neutralise_frame(frame).to_excel(writer, sheet_name=name, index=False)
-                _format_euros(writer.sheets[name], list(frame.columns))
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with (
+        replacing(path, ".xlsx") as temporary,
+        pd.ExcelWriter(temporary, engine="openpyxl") as writer,
+    ):
+        for name, frame in frames.items():
+            neutralise_frame(frame).to_excel(writer, sheet_name=name, index=False)
+            _format_euros(writer.sheets[name], list(frame.columns))
 
 
 def _format_euros(sheet: Any, columns: list[str]) -> None:

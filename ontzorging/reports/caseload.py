@@ -17,7 +17,6 @@ pandas (STYLE.md). Money stays integer cents until it is written:
 
 from __future__ import annotations
 
-import os
 import re
 import unicodedata
 from datetime import date
@@ -28,6 +27,7 @@ from typing import Any
 import pandas as pd
 from sqlalchemy import Connection, select
 
+from ontzorging.adapters.files import replacing, write_text_atomically
 from ontzorging.adapters.repositories import household_pages
 from ontzorging.adapters.schema import signals
 from ontzorging.domain.periods import add_months, format_month, last_day, month_of
@@ -36,7 +36,6 @@ from ontzorging.reports.overviews import (
     SIGNAL_LOOKAHEAD_MONTHS,
     catalogue,
     template_environment,
-    write_text_atomically,
 )
 from ontzorging.reports.spreadsheet_cells import neutralise_frame
 from ontzorging.reports.statement_reader import read_statements
@@ -247,16 +246,14 @@ def xlsx_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
-    temporary = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
     sheet_name = catalogue(REPORT_LANGUAGE).text("caseload.sheet")
-    try:
-        with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
-            sheet = neutralise_frame(xlsx_frame(frame))  # names are data, never formulas
-            sheet.to_excel(writer, sheet_name=sheet_name, index=False)
-            _format_sheet(writer.sheets[sheet_name], len(frame))
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    with (
+        replacing(path, ".xlsx") as temporary,
+        pd.ExcelWriter(temporary, engine="openpyxl") as writer,
+    ):
+        sheet = neutralise_frame(xlsx_frame(frame))  # names are data, never formulas
+        sheet.to_excel(writer, sheet_name=sheet_name, index=False)
+        _format_sheet(writer.sheets[sheet_name], len(frame))
 
 
 def _format_sheet(sheet: Any, rows: int) -> None:

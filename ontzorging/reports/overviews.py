@@ -22,7 +22,6 @@ their behalf gets told where it went.
 from __future__ import annotations
 
 import functools
-import os
 import re
 import tomllib
 from collections import defaultdict
@@ -39,6 +38,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Connection, select
 
 from ontzorging.adapters import pdf as pdf_output
+from ontzorging.adapters.files import write_text_atomically
 from ontzorging.adapters.overlap import read_ahead, write_pages
 from ontzorging.adapters.progress import Progress, no_progress, pages_counted
 from ontzorging.adapters.repositories import (
@@ -218,18 +218,6 @@ def template_environment() -> Environment:
 @functools.cache
 def _overview_template() -> Any:
     return template_environment().get_template("overview.html.j2")
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    """Write ``path`` whole or not at all: a temporary file, then a rename."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 # --- Pure parts: the chart ---------------------------------------------------------

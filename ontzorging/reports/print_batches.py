@@ -36,12 +36,12 @@ from pypdf.errors import PyPdfError
 from sqlalchemy import Connection
 
 from ontzorging.adapters import pdf as pdf_output
+from ontzorging.adapters.files import write_text_atomically
 from ontzorging.adapters.repositories import household_pages
 from ontzorging.domain.periods import format_month, month_of
 from ontzorging.reports.overviews import (
     PAGE_HOUSEHOLDS,
     catalogue,
-    write_text_atomically,
 )
 from ontzorging.reports.spreadsheet_cells import neutralise_cell
 
