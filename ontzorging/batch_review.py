@@ -182,8 +182,12 @@ def review_lines(review: dict[str, Any]) -> list[str]:
         digest = f["sha256"] or f"cannot be written: {f.get('problem')}"
         out.append(f"  {f['file_name']}  {digest}")
     if review["status"] == "awaiting_approval":
-        out.append(
-            "  (rendered now, written nowhere; the file carries its creation time, so "
-            "the file approval writes has the digest `batches list --json` shows after it)"
-        )
+        out.append("  (rendered as approval writes them, written nowhere yet)")
+        if review.get("sha256_to_approve"):
+            out.append(f"  SHA-256 to approve: {review['sha256_to_approve']}")
+        if review.get("approved_by"):
+            out.append(
+                f"  approved by {', '.join(review['approved_by'])} "
+                f"({len(review['approved_by'])} of {review['approvals_required']})"
+            )
     return out

@@ -180,12 +180,19 @@ def _batch(conn: Connection, batch_id: int) -> Any:
 
 
 def release_batch(
-    conn: Connection, batch_id: int, actor: str, now: datetime, settings: Settings
+    conn: Connection,
+    batch_id: int,
+    actor: str,
+    now: datetime,
+    settings: Settings,
+    files_created_at: datetime | None = None,
 ) -> bool:
     """Approve: render and validate every file, record the files, mark the
     instructions released, book the release. Returns False when the batch was
     released before (nothing done). Raises :class:`BatchUnwritable` before
-    changing anything when a file cannot be written."""
+    changing anything when a file cannot be written. ``files_created_at``:
+    the files' creation time (default ``now``), so that a file approved by
+    its SHA-256 beforehand is written with exactly those bytes."""
     batch = _batch(conn, batch_id)
     if batch["status"] == "released":
         return False
@@ -199,7 +206,7 @@ def release_batch(
     items = (
         conn.execute(select(pi).where(pi.c.batch_id == batch_id).order_by(pi.c.id)).mappings().all()
     )
-    plan = _plan_files(batch, items, settings, now)
+    plan = _plan_files(batch, items, settings, files_created_at or now)
     unwritable, problems = _unwritable(batch, plan, items, settings)
     if unwritable or problems:
         raise BatchUnwritable(batch_id, unwritable, problems)
@@ -364,7 +371,12 @@ def take_out_unwritable(
 
 
 def approve_batch(
-    engine: Engine, batch_id: int, actor: str, now: datetime, settings: Settings
+    engine: Engine,
+    batch_id: int,
+    actor: str,
+    now: datetime,
+    settings: Settings,
+    files_created_at: datetime | None = None,
 ) -> bool:
     """``batches approve``: the release in one transaction (see
     :func:`release_batch`). When payments cannot be written nothing is
@@ -373,7 +385,7 @@ def approve_batch(
     and approves what is left. The caller holds the run lock."""
     try:
         with engine.begin() as conn:
-            return release_batch(conn, batch_id, actor, now, settings)
+            return release_batch(conn, batch_id, actor, now, settings, files_created_at)
     except BatchUnwritable as exc:
         if not exc.instructions:
             raise

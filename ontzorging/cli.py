@@ -610,11 +610,12 @@ def batches_show(batch_id: int) -> None:
 
     Example: ontzorging batches show 12
     """
-    from ontzorging.batch_review import batch_review, review_lines
+    from ontzorging.batch_review import review_lines
+    from ontzorging.batches.approvals import review_for_approval
 
     app = _app(read_only=True)
     with app.engine.connect() as conn:
-        data = batch_review(conn, batch_id, app.settings, app.clock.now())
+        data = review_for_approval(conn, batch_id, app.settings)
     emit(data, lambda: click.echo("\n".join(review_lines(data))))
 
 
@@ -632,32 +633,52 @@ def batches_show(batch_id: int) -> None:
 def batches_approve(batch_id: int, actor: str, yes: bool) -> None:
     """Approve a batch: its pain.001 file(s) are written to outbox/sepa/.
 
+    With sepa.approvals_required = 2 this is one of two approvals: the batch
+    is released when two different names approved the same file SHA-256
+    (here or in the web interface).
+
     Every file is rendered and validated first; a payment that cannot be
     written is taken out of the batch (cancelled, the money stays held) and
     nothing is released (exit 1): check the batch and approve it again."""
     from jobs.locking import run_lock
-    from ontzorging.batching import approve_batch, list_batches
-    from ontzorging.faults import checkpoint
-    from ontzorging.finance_reports import write_release_outputs
+    from ontzorging.batches.approvals import approve
+    from ontzorging.batching import list_batches
 
     app = _app()
     if not (yes or _wants_json() or not _stdin_is_terminal()):
         _confirm_approval(app, batch_id, actor)
     with run_lock(app.engine):
-        released = approve_batch(app.engine, batch_id, actor, app.clock.now(), app.settings)
-        checkpoint("released")
-        # Each file's delivery is committed on its own as soon as it is written.
+        outcome = approve(
+            app.engine,
+            batch_id,
+            actor,
+            app.clock.now(),
+            app.settings,
+            app.home.path("outbox/sepa"),
+            app.home.path("reports"),
+        )
         with app.engine.connect() as conn:
-            write_release_outputs(
-                conn, app.home.path("outbox/sepa"), app.home.path("reports"), app.settings
-            )
             item = next(b for b in list_batches(conn) if b["id"] == batch_id)
-    message = (
-        f"batch {batch_id} approved by {actor}: "
-        if released
-        else f"batch {batch_id} is already released (approved before); no new file: "
-    )
-    emit(item, lambda: click.echo(message + ", ".join(item["files"])))
+    item = {
+        **item,
+        "approved_by": list(outcome.approved_by),
+        "approvals_required": outcome.approvals_required,
+        "approved_sha256": outcome.sha256,
+    }
+    if outcome.status == "awaiting_approval":
+        message = (
+            f"batch {batch_id}: approval by {actor} recorded ({len(outcome.approved_by)} of "
+            f"{outcome.approvals_required}) for SHA-256 {outcome.sha256}; it is released when "
+            "someone else approves the same file"
+        )
+    elif outcome.status == "released":
+        message = f"batch {batch_id} approved by {item['decided_by']}: " + ", ".join(item["files"])
+    else:
+        message = (
+            f"batch {batch_id} is already released (approved before); no new file: "
+            + ", ".join(item["files"])
+        )
+    emit(item, lambda: click.echo(message))
 
 
 def _stdin_is_terminal() -> bool:
@@ -666,10 +687,11 @@ def _stdin_is_terminal() -> bool:
 
 def _confirm_approval(app: App, batch_id: int, actor: str) -> None:
     """Show the totals and ask; "no" leaves the batch as it is (exit 1)."""
-    from ontzorging.batch_review import batch_review, euro_nl
+    from ontzorging.batch_review import euro_nl
+    from ontzorging.batches.approvals import review_for_approval
 
     with app.engine.connect() as conn:
-        review = batch_review(conn, batch_id, app.settings, app.clock.now())
+        review = review_for_approval(conn, batch_id, app.settings)
     if review["status"] != "awaiting_approval":
         return  # approve_batch says what is the matter
     for kind in review["per_kind"]:

@@ -1,0 +1,190 @@
+"""Approval of a payment batch, by one person or by four eyes (use case
+behind ``batches approve`` and the web's approve button).
+
+Every approval binds to the SHA-256 of the exact file(s) the release will
+write. With ``sepa.approvals_required = 2`` the batch is released only when
+two different names approved the same SHA-256; when anything in the batch
+changes, its SHA-256 changes and earlier approvals lapse (they stay in
+``batch_approvals`` as history, they just no longer count). After the
+release the written files are checked against the approved SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, select
+
+from ontzorging import audit
+from ontzorging.batch_review import batch_review
+from ontzorging.batching import BatchRefused, approve_batch, list_batches
+from ontzorging.faults import checkpoint
+from ontzorging.finance_reports import write_release_outputs
+from ontzorging.schema import ACTOR_NAME_MAX_CHARS, batch_approvals, batches
+from ontzorging.settings import Settings
+
+
+class ApprovalRefused(BatchRefused):
+    """This approval cannot count (stale SHA-256, or the same person twice)."""
+
+
+@dataclass(frozen=True)
+class ApprovalOutcome:
+    batch_id: int
+    status: str  # released | already_released | awaiting_approval
+    sha256: str | None
+    approved_by: tuple[str, ...]
+    approvals_required: int
+    files: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256 written
+
+
+def files_created_at(conn: Connection, batch_id: int) -> datetime:
+    """The creation time the release writes into the batch's file(s).
+
+    Fixed per batch (the moment the batch was made), so the file rendered for
+    review is byte for byte the file approval writes."""
+    created = conn.execute(select(batches.c.created_at).where(batches.c.id == batch_id)).scalar()
+    if created is None:
+        raise BatchRefused(f"batch {batch_id} does not exist")
+    return created
+
+
+def review_for_approval(conn: Connection, batch_id: int, settings: Settings) -> dict[str, Any]:
+    """The review (batch_review) plus ``sha256_to_approve`` and who approved it.
+
+    This is the one place that computes the digest an approval binds to: when
+    the approval-digest function of the batches module lands on main, call it
+    here instead of rendering the preview at the batch's fixed moment."""
+    moment = files_created_at(conn, batch_id)
+    review = batch_review(conn, batch_id, settings, moment)
+    review["sha256_to_approve"] = combined_sha256(review["file_digests"])
+    review["approvals_required"] = settings.sepa.approvals_required
+    digest = review["sha256_to_approve"]
+    review["approved_by"] = list(approvers(conn, batch_id, digest)) if digest else []
+    return review
+
+
+def combined_sha256(file_digests: list[dict[str, Any]]) -> str | None:
+    """One file: its SHA-256. Several: the SHA-256 of their "name digest"
+    lines, so one value binds them all. None when a file cannot be written."""
+    if not file_digests or any(f["sha256"] is None for f in file_digests):
+        return None
+    if len(file_digests) == 1:
+        return str(file_digests[0]["sha256"])
+    lines = "".join(f"{f['file_name']} {f['sha256']}\n" for f in file_digests)
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def approvers(conn: Connection, batch_id: int, sha256: str) -> tuple[str, ...]:
+    ba = batch_approvals
+    return tuple(
+        conn.execute(
+            select(ba.c.approved_by)
+            .where(ba.c.batch_id == batch_id, ba.c.sha256 == sha256)
+            .order_by(ba.c.id)
+        ).scalars()
+    )
+
+
+def same_person(a: str, b: str) -> bool:
+    return a.strip().casefold() == b.strip().casefold()
+
+
+def approve(
+    engine: Engine,
+    batch_id: int,
+    actor: str,
+    now: datetime,
+    settings: Settings,
+    home_outbox: Path,
+    home_reports: Path,
+    *,
+    sha256: str | None = None,
+    via: str = "cli",
+) -> ApprovalOutcome:
+    """Record ``actor``'s approval of the batch as it is now (``sha256``, when
+    given, must be the digest the approver was shown) and release it once
+    ``approvals_required`` different names approved that digest. The caller
+    holds the run lock."""
+    required = settings.sepa.approvals_required
+    with engine.begin() as conn:
+        status = conn.execute(
+            select(batches.c.status).where(batches.c.id == batch_id).with_for_update()
+        ).scalar()
+        if status is None:
+            raise BatchRefused(f"batch {batch_id} does not exist")
+        if status == "released":
+            return ApprovalOutcome(batch_id, "already_released", None, (), required)
+        if status != "awaiting_approval":
+            raise BatchRefused(
+                f"batch {batch_id} is {status}; only a batch awaiting approval can be approved"
+            )
+        moment = files_created_at(conn, batch_id)
+        current = review_for_approval(conn, batch_id, settings)["sha256_to_approve"]
+        names = _record(conn, batch_id, actor, current, sha256, now, via, required)
+    if current is not None and len(names) < required:
+        return ApprovalOutcome(batch_id, "awaiting_approval", current, names, required)
+    # A file that cannot be written (current is None): approve_batch takes its
+    # payments out and says so, releasing nothing.
+    approve_batch(engine, batch_id, _decided_by(names or (actor,)), now, settings, moment)
+    checkpoint("released")
+    with engine.connect() as conn:
+        write_release_outputs(conn, home_outbox, home_reports, settings)
+        written = next(b for b in list_batches(conn) if b["id"] == batch_id)["sha256"]
+    _require_approved_files(batch_id, written, current)
+    return ApprovalOutcome(batch_id, "released", current, names, required, dict(written))
+
+
+def _record(
+    conn: Connection,
+    batch_id: int,
+    actor: str,
+    current: str | None,
+    shown: str | None,
+    now: datetime,
+    via: str,
+    required: int,
+) -> tuple[str, ...]:
+    if current is None:
+        return ()
+    if shown is not None and shown != current:
+        raise ApprovalRefused(
+            f"batch {batch_id} changed since you looked at it (SHA-256 {shown[:12]}... is now "
+            f"{current[:12]}...): review it again; earlier approvals of it have lapsed"
+        )
+    names = approvers(conn, batch_id, current)
+    if any(same_person(actor, name) for name in names):
+        raise ApprovalRefused(
+            f"{actor} approved batch {batch_id} already; a second approval must come from "
+            "someone else"
+        )
+    conn.execute(
+        batch_approvals.insert().values(
+            batch_id=batch_id, approved_by=actor, sha256=current, approved_at=now, via=via
+        )
+    )
+    audit.record(
+        conn,
+        now,
+        actor,
+        "batch_approval",
+        f"batch {batch_id}",
+        {"sha256": current, "via": via, "approval": len(names) + 1, "required": required},
+    )
+    return (*names, actor)
+
+
+def _decided_by(names: tuple[str, ...]) -> str:
+    return " + ".join(names)[:ACTOR_NAME_MAX_CHARS]
+
+
+def _require_approved_files(batch_id: int, written: dict[str, str], approved: str | None) -> None:
+    files = [{"file_name": name, "sha256": digest} for name, digest in written.items()]
+    if approved is not None and combined_sha256(files) != approved:
+        raise RuntimeError(
+            f"batch {batch_id}: the file(s) written do not have the approved SHA-256 "
+            f"{approved}: keep them from the bank and report this as a bug"
+        )
