@@ -128,7 +128,7 @@ def _failures() -> Iterator[None]:
         _fail("settings", str(exc), EXIT_FAILED)
     except UnknownHousehold as exc:
         _fail("not_found", str(exc), EXIT_FAILED)
-    except (CommandFailed, ValueError) as exc:
+    except (CommandFailed, ValueError) as exc:  # AccountRefused, BatchRefused too
         _fail("refused", str(exc), EXIT_FAILED)
     except PermissionError as exc:
         _fail("not_writable", f"permission denied: {exc.filename or exc.strerror}", EXIT_FAILED)
@@ -938,9 +938,14 @@ def scheduler() -> None:
 
 
 @main.command()
+@click.option("--web", "serve_web", is_flag=True, help="Then serve the web interface of the demo.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="With --web: address.")
+@click.option("--port", default=8080, show_default=True, type=int, help="With --web: port.")
 @handled
-def demo() -> None:
-    """Load a demo municipality and run it through several months."""
+def demo(serve_web: bool, host: str, port: int) -> None:
+    """Load a demo municipality and run it through several months; it makes
+    demo web users and prints their passwords. With --web the demo home is
+    then served (second factor off, cookies over plain http: a demo only)."""
     from ontzorging.demo import run_demo
 
     opts = _opts()
@@ -956,6 +961,117 @@ def demo() -> None:
             as_json=_wants_json(),
             progress=progress,
         )
+    if serve_web:
+        from dataclasses import replace
+
+        from ontzorging.web.app import serve
+
+        app = _app()
+        web = replace(app.settings.web, require_mfa=False, secure_cookies=False)
+        app = replace(app, settings=replace(app.settings, web=web))
+        click.echo(f"Demo web interface on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
+        serve(app, host, port)
+
+
+@main.command("web")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@handled
+def web_command(host: str, port: int, threads: int) -> None:
+    """Serve the web interface (waitress, a production WSGI server); put a
+    reverse proxy with TLS in front (see the README)."""
+    from ontzorging.web.app import serve
+
+    app = _app()
+    click.echo(f"Ontzorging web interface on http://{host}:{port}/", err=True)
+    serve(app, host, port, threads=threads)
+
+
+@main.group("users")
+def users_group() -> None:
+    """Accounts of the web interface (roles coach, finance, beheer)."""
+
+
+@users_group.command("add")
+@click.argument("name", type=ACTOR_NAME)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(["coach", "finance", "beheer"]),
+    help="coach, finance or beheer; repeat for several.",
+)
+@click.option("--coach", default=None, help="For a coach: the coach name in the register.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    required=True,
+    help="Read the password from the first line of standard input.",
+)
+@handled
+def users_add(name: str, roles: tuple[str, ...], coach: str | None, password_stdin: bool) -> None:
+    """Add a local web user. The password is the first line of standard
+    input (never an argument: it would show in the process list). Prints the
+    TOTP link for the user's authenticator app (web.require_mfa).
+
+    Example: ontzorging users add jan --role coach --coach "Coach Smit" --password-stdin
+    """
+    from ontzorging.web.accounts import add_user
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    app = _app()
+    with app.engine.begin() as conn:
+        data = add_user(conn, name, roles, coach, password, _actor(), app.clock.now())
+    emit(
+        data,
+        lambda: click.echo(
+            f"user {name} added ({', '.join(data['roles'])}); authenticator app: {data['totp_uri']}"
+        ),
+    )
+
+
+@users_group.command("list")
+@handled
+def users_list() -> None:
+    """Every web user: name, roles, coach name, disabled, last login.
+
+    Example: ontzorging users list --json
+    """
+    from ontzorging.web.accounts import list_users
+
+    with _app(read_only=True).engine.connect() as conn:
+        items = list_users(conn)
+
+    def human() -> None:
+        click.echo(f"{'name':<24} {'roles':<22} {'coach':<18} state")
+        for u in items:
+            state = "disabled" if u["disabled"] else "active"
+            click.echo(
+                f"{u['name']:<24} {','.join(u['roles']):<22} {u['coach'] or '-':<18} {state}"
+            )
+
+    emit(items, human)
+
+
+@users_group.command("disable")
+@click.argument("name")
+@handled
+def users_disable(name: str) -> None:
+    """Disable a web user and end their sessions at once.
+
+    Example: ontzorging users disable jan
+    """
+    from ontzorging.web.accounts import disable_user
+
+    app = _app()
+    with app.engine.begin() as conn:
+        ended = disable_user(conn, name, _actor(), app.clock.now())
+    emit(
+        {"name": name, "disabled": True, "sessions_ended": ended},
+        lambda: click.echo(f"user {name} disabled; {ended} session(s) ended"),
+    )
 
 
 def format_period(month: date) -> str:
