@@ -39,7 +39,9 @@ CSP = (
 )
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    # same-origin, not no-referrer: with no-referrer Chromium sends "Origin: null"
+    # on form posts, and no host name leaks to other sites either way.
+    "Referrer-Policy": "same-origin",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
@@ -107,15 +109,19 @@ def _before() -> Response | None:
         )
         return response
     g.user, g.csrf, g.new_pre_token = None, None, None
+    if request.endpoint in ("static", "healthz", "theme_css"):
+        return None  # no session, and no new pre-session token racing the page's
     token = request.cookies.get(session_cookie_name(app))
-    if token and request.endpoint not in ("static", "healthz"):
+    if token:
         with app.engine.begin() as conn:
             found = load_session(conn, token, app.settings.web, wall_now(app))
         if found:
             g.user, g.csrf = found
     if g.csrf is None:
+        # Signed out, only the login form posts; its token is made by the
+        # login page alone (a 404 for /favicon.ico must not replace it).
         pre = request.cookies.get(PRE_SESSION_COOKIE, "")
-        if len(pre) != 64:
+        if len(pre) != 64 and request.endpoint == "login":
             pre = g.new_pre_token = secrets.token_hex(32)
         g.csrf = pre
     if request.method == "POST":
@@ -130,7 +136,7 @@ def _check_csrf() -> None:
     if origin and origin != request.host_url.rstrip("/"):
         abort(403)
     sent = request.form.get("csrf_token", "")
-    if not sent:
+    if not sent or not g.csrf:
         abort(400)
     if not secrets.compare_digest(sent, g.csrf):
         abort(403)
