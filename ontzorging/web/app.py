@@ -2,7 +2,7 @@
 :func:`ontzorging.bootstrap.bootstrap`, security on every request, and the
 server (waitress, a production WSGI server) behind ``ontzorging web``.
 
-Security, per the research note (docs/adr/0007-web-stack.md):
+Security, per the research note (docs/adr/0014-web-interface.md):
 server-side sessions in the database (cookie = random token, only its
 SHA-256 stored), a CSRF token of the session on every POST (400 without,
 403 when wrong or cross-site), cookies HttpOnly + SameSite=Lax + Secure,
@@ -70,7 +70,8 @@ def create_app(app: App) -> Flask:
     web.extensions["ontzorging"] = app
     if app.settings.web.trusted_proxies:
         n = app.settings.web.trusted_proxies
-        web.wsgi_app = ProxyFix(web.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+        proxied = ProxyFix(web.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+        web.wsgi_app = proxied  # type: ignore[method-assign]
     web.before_request(_before)
     web.after_request(_after)
     web.register_error_handler(HTTPException, _http_error)
@@ -88,10 +89,11 @@ def create_app(app: App) -> Flask:
 def ontzorging_app() -> App:
     from flask import current_app
 
-    return current_app.extensions["ontzorging"]  # type: ignore[no-any-return]
+    found: App = current_app.extensions["ontzorging"]
+    return found
 
 
-def _before() -> Response | None:
+def _before() -> Any:
     app = ontzorging_app()
     g.language = request.cookies.get(LANGUAGE_COOKIE, DEFAULT_LANGUAGE)
     if g.language not in LANGUAGES:

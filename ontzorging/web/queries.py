@@ -36,9 +36,9 @@ class Hidden(LookupError):
 
 
 def same_coach(user: User, coach: str | None) -> bool:
-    return bool(user.coach and coach) and (
-        user.coach.strip().casefold() == (coach or "").strip().casefold()
-    )
+    if not user.coach or not coach:
+        return False
+    return user.coach.strip().casefold() == coach.strip().casefold()
 
 
 def household_row(conn: Connection, user: User, household_id: str) -> Any:
@@ -179,7 +179,7 @@ def ledger_accounts(conn: Connection, household_id: str) -> list[dict[str, Any]]
 
 def overview_files(overviews_dir: Path, household_id: str) -> list[dict[str, str]]:
     """The household's monthly overviews on disk, newest month first."""
-    found = []
+    found: list[dict[str, str]] = []
     if not overviews_dir.is_dir():
         return found
     for month_dir in sorted(overviews_dir.iterdir(), reverse=True):
