@@ -44,9 +44,8 @@ from sqlalchemy import (
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ontzorging.allocating import allocate_due
-from ontzorging.db import make_engine, upgrade_to_head
-from ontzorging.schema import (
+from ontzorging.adapters.db import make_engine, upgrade_to_head
+from ontzorging.adapters.schema import (
     benefit_payments,
     creditors,
     household_members,
@@ -55,6 +54,7 @@ from ontzorging.schema import (
     metadata,
     obligations,
 )
+from ontzorging.allocation.allocate import allocate_due
 from ontzorging.settings import load_settings
 
 NOW = datetime(2026, 3, 26, 2, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))

@@ -11,7 +11,7 @@ Builds the state the way production does, in a child process: the households
 of ``bench_allocation.py`` (four monthly fixed costs and a levensonderhoud
 payment each, about five payments per household), the nightly allocation, the
 batch gathered and released (payment files of at most 10,000 transfers). Then
-times :func:`ontzorging.bank_feedback.import_bank_file`, each in its own
+times :func:`ontzorging.bank.feedback_import.import_bank_file`, each in its own
 transaction as the CLI runs it, of
 
 - a pain.002.001.10 with one transaction status per payment, 1% RJCT (AM04);
@@ -43,12 +43,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_allocation import NOW, fresh_database, generate, peak_rss_mib, reset_peak_rss
 
-from ontzorging import bank_samples as docs
-from ontzorging.allocating import allocate_due
-from ontzorging.bank_feedback import import_bank_file
-from ontzorging.batching import gather_batches, release_batch
-from ontzorging.db import make_engine, upgrade_to_head
-from ontzorging.schema import payment_files, payment_instructions
+from ontzorging.adapters.db import make_engine, upgrade_to_head
+from ontzorging.adapters.schema import payment_files, payment_instructions
+from ontzorging.allocation.allocate import allocate_due
+from ontzorging.bank import samples as docs
+from ontzorging.bank.feedback_import import import_bank_file
+from ontzorging.batches.service import gather_batches, release_batch
 from ontzorging.settings import load_settings
 
 PAYMENTS_PER_HOUSEHOLD = 5  # four fixed costs and the leefgeld

@@ -59,12 +59,12 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import make_url
 
-from jobs.locking import LockHeld
+from ontzorging.adapters.incidents import new_reference, safe_summary, write_incident
+from ontzorging.adapters.locking import LockHeld
+from ontzorging.adapters.logs import LogfmtFormatter, is_home_log
+from ontzorging.adapters.private_files import owner_only_umask
 from ontzorging.bootstrap import App, bootstrap, resolve_home
-from ontzorging.incidents import new_reference, safe_summary, write_incident
-from ontzorging.logs import LogfmtFormatter, is_home_log
-from ontzorging.periods import add_months, month_of
-from ontzorging.private_files import owner_only_umask
+from ontzorging.domain.periods import add_months, month_of
 from ontzorging.settings import ScheduleSettings
 
 TEST_INTERVAL_ENV = "ONTZORGING_SCHEDULER_TEST_INTERVAL_SECONDS"
@@ -138,7 +138,7 @@ def monthly_job(home: str, config: str | None, database_url: str | None) -> None
 
 
 def _run_job(kind: str, home: str, config: str | None, database_url: str | None) -> None:
-    from jobs.runner import run_monthly, run_nightly
+    from ontzorging.runs.service import run_monthly, run_nightly
 
     started = time.monotonic()
     app: App | None = None

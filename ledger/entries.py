@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ledger.accounts import ROOTS
-from ledger.errors import UnbalancedEntry
+from ledger.errors import InvalidEntry, UnbalancedEntry
 
 MAX_POSTING_CENTS = 99_999_999_999
 """The largest single posting: € 999.999.999,99, the largest amount one pain.001
@@ -18,6 +18,10 @@ one transfer, so a posting the ledger accepts always fits the payment file; and 
 thousand times the import's limit for one amount (``SINGLE_AMOUNT_MAX_CENTS``), so the
 sum of a month's benefit lines that a payout posting carries fits too. Above it is an
 overflow or a units mistake: the run stops instead of paying."""
+
+DESCRIPTION_MAX_CHARS = 200
+"""The ledger_entries.description column. A longer description is refused, never
+cut: the caller shortens its text by its own documented rule."""
 
 
 @dataclass(frozen=True)
@@ -34,9 +38,13 @@ class Entry:
     kind: str
     description: str
     postings: tuple[Posting, ...]
-    reverses_key: str | None = None
 
     def __post_init__(self) -> None:
+        if len(self.description) > DESCRIPTION_MAX_CHARS:
+            raise InvalidEntry(
+                f"entry {self.key}: description of {len(self.description)} characters, "
+                f"more than {DESCRIPTION_MAX_CHARS}"
+            )
         if len(self.postings) < 2:
             raise UnbalancedEntry(f"entry {self.key}: needs at least two postings")
         if sum(p.amount_cents for p in self.postings) != 0:
@@ -49,18 +57,6 @@ class Entry:
                     f"entry {self.key}: posting of {p.amount_cents} cents is above the limit"
                     f" of {MAX_POSTING_CENTS}"
                 )
-
-    def reversal(self, key: str, value_date: date, reason: str) -> Entry:
-        """The entry that undoes this one; the original is never changed."""
-        return Entry(
-            key=key,
-            household_id=self.household_id,
-            value_date=value_date,
-            kind="reversal",
-            description=f"{reason} (reverses {self.key})",
-            postings=tuple(Posting(p.account, -p.amount_cents) for p in self.postings),
-            reverses_key=self.key,
-        )
 
 
 def transfer(

@@ -4,3 +4,7 @@ class LedgerError(Exception):
 
 class UnbalancedEntry(LedgerError):
     """An entry whose postings do not sum to zero: a bug, never bad input."""
+
+
+class InvalidEntry(LedgerError):
+    """An entry that cannot be stored as it is (a description over its limit): a bug."""

@@ -1,5 +1,5 @@
 """The ledger's tables. ``metadata`` is the one MetaData of the whole
-database: ``ontzorging.schema`` adds its tables to it, so that Alembic sees a
+database: ``ontzorging.adapters.schema`` adds its tables to it, so that Alembic sees a
 single history and foreign keys can cross packages."""
 
 from __future__ import annotations

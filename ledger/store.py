@@ -37,7 +37,6 @@ def insert_entries(
     entries: Sequence[tuple[int, Entry]],
     booked_at: datetime,
     run_id: int | None = None,
-    reversed_ids: dict[str, int] | None = None,
 ) -> int:
     """Insert (id, entry) pairs with their postings; returns rows written."""
     entry_rows = [
@@ -48,8 +47,8 @@ def insert_entries(
             "value_date": e.value_date,
             "booked_at": booked_at,
             "kind": e.kind,
-            "description": e.description[:200],
-            "reverses_entry_id": (reversed_ids or {}).get(e.reverses_key or ""),
+            "description": e.description,
+            "reverses_entry_id": None,
             "run_id": run_id,
         }
         for entry_id, e in entries

@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-from ontzorging.db import make_engine, require_head
-from ontzorging.private_files import PRIVATE_DIR_MODE, private_dir, private_file
+from ontzorging.adapters.db import make_engine, require_head
+from ontzorging.adapters.private_files import PRIVATE_DIR_MODE, private_dir, private_file
 from ontzorging.settings import Settings, SettingsError, load_settings
 
 DATABASE_FILE = "ontzorging.db"

@@ -13,16 +13,18 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ontzorging.parsing.fields import (
+from ontzorging.domain.errors import BadInput
+from ontzorging.domain.vocabulary import CostKind
+from ontzorging.intake.parsing.fields import (
     MAX_AMOUNT_CENTS,
     FieldError,
     format_euro,
     parse_amount_cents,
 )
-from ontzorging.parsing.registers import AmountLimits
+from ontzorging.intake.parsing.registers import AmountLimits
 from payments.accounts import InvalidBic, InvalidIban, parse_bic, parse_iban
 
-FIXED_COST_KINDS = ("huur", "energie", "water", "zorgverzekering", "overig")
+FIXED_COST_KINDS = tuple(CostKind)
 PAIN001_VERSIONS = ("pain.001.001.09", "pain.001.001.03")
 PAYOUT_MODES = ("full", "creditors_only")
 # A file of more than this many transfers is refused by some banks' portals.
@@ -30,7 +32,7 @@ MAX_TRANSACTIONS_PER_FILE_LIMIT = 100_000
 OBLIGATION_LIMIT_KEY = "obligation_per_month"
 
 
-class SettingsError(Exception):
+class SettingsError(BadInput):
     """A setting is missing, unknown or has an invalid value."""
 
 

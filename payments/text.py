@@ -15,7 +15,7 @@ in full Unicode elsewhere; only what goes on the wire is converted here:
 5. whatever is still outside the set is dropped; whitespace runs collapse to one space.
 
 The result can be shorter or empty: the caller decides what an empty name means (the
-import refuses a name that keeps fewer than two letters, see ``ontzorging.parsing``).
+import refuses a name that keeps fewer than two letters, see ``ontzorging.intake.parsing``).
 
 Dependency note (no ADR: a fallback, not a design choice): ``anyascii`` (ISC licence,
 pure Python, no dependencies) covers nearly all of Unicode with per-character

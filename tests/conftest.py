@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from ontzorging import pdf as pdf_output
-from ontzorging.db import make_engine, upgrade_to_head
+from ontzorging.adapters import pdf as pdf_output
+from ontzorging.adapters.db import make_engine, upgrade_to_head
 
 POSTGRES_URL = os.environ.get("ONTZORGING_TEST_POSTGRES_URL", "")
 NOW = datetime(2026, 3, 28, 9, 0, tzinfo=ZoneInfo("Europe/Amsterdam"))

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from ontzorging import demo_data
-from ontzorging.allocating import allocate_due
-from ontzorging.imports import ImportOutcome, import_file
+from ontzorging.allocation.allocate import allocate_due
+from ontzorging.entrypoints import demo_data
+from ontzorging.intake.imports import ImportOutcome, import_file
 from ontzorging.settings import Settings, load_settings
 from tests.conftest import NOW
 

@@ -18,12 +18,13 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 
-from ontzorging import audit
-from ontzorging.batch_review import batch_review
-from ontzorging.batching import BatchRefused, approve_batch, list_batches
-from ontzorging.faults import checkpoint
-from ontzorging.finance_reports import write_release_outputs
-from ontzorging.schema import ACTOR_NAME_MAX_CHARS, batch_approvals, batches
+from ontzorging.adapters import audit
+from ontzorging.adapters.faults import checkpoint
+from ontzorging.adapters.schema import ACTOR_NAME_MAX_CHARS, batch_approvals, batches
+from ontzorging.batches.finance_summary import write_release_outputs
+from ontzorging.batches.review import batch_review
+from ontzorging.batches.service import BatchRefused, approve_batch, list_batches
+from ontzorging.domain.errors import NotFound
 from ontzorging.settings import Settings
 
 
@@ -48,7 +49,7 @@ def files_created_at(conn: Connection, batch_id: int) -> datetime:
     review is byte for byte the file approval writes."""
     created = conn.execute(select(batches.c.created_at).where(batches.c.id == batch_id)).scalar()
     if created is None:
-        raise BatchRefused(f"batch {batch_id} does not exist")
+        raise NotFound(f"batch {batch_id} does not exist")
     return created
 
 
@@ -115,7 +116,7 @@ def approve(
             select(batches.c.status).where(batches.c.id == batch_id).with_for_update()
         ).scalar()
         if status is None:
-            raise BatchRefused(f"batch {batch_id} does not exist")
+            raise NotFound(f"batch {batch_id} does not exist")
         if status == "released":
             return ApprovalOutcome(batch_id, "already_released", None, (), required)
         if status != "awaiting_approval":

@@ -23,8 +23,9 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, delete, select, update
 
-from ontzorging import audit
-from ontzorging.schema import ACTOR_NAME_MAX_CHARS, WEB_ROLES, web_sessions, web_users
+from ontzorging.adapters import audit
+from ontzorging.adapters.schema import ACTOR_NAME_MAX_CHARS, WEB_ROLES, web_sessions, web_users
+from ontzorging.domain.errors import Refused
 from ontzorging.settings import WebSettings
 
 PASSWORD_MIN_CHARS: Final = 12  # ASVS 6.2.1 asks 8; these are finance and coach accounts
@@ -35,7 +36,7 @@ _HASHER: Final = PasswordHasher()  # Argon2id, time_cost=3, memory_cost=64 MiB, 
 _DUMMY_HASH: Final = _HASHER.hash("no such user: " + secrets.token_hex(8))
 
 
-class AccountRefused(ValueError):
+class AccountRefused(Refused):
     """A user cannot be added or changed as asked (the message says why)."""
 
 

@@ -13,25 +13,26 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import datetime
-from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from flask import Flask, Response, abort, g, redirect, render_template, request
-from sqlalchemy import text as sql_text
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ontzorging.bootstrap import App
-from ontzorging.web.accounts import User, load_session
+from ontzorging.web.accounts import load_session
+from ontzorging.web.context import (
+    LANGUAGE_COOKIE,
+    PRE_SESSION_COOKIE,
+    ontzorging_app,
+    session_cookie_name,
+    wall_now,
+)
 from ontzorging.web.texts import DEFAULT_LANGUAGE, LANGUAGES, text
 
 F = TypeVar("F", bound=Callable[..., Any])
 HERE = Path(__file__).resolve().parent
-LANGUAGE_COOKIE = "ontzorging_lang"
-PRE_SESSION_COOKIE = "ontzorging_pre"  # CSRF token before login (double submit)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -47,17 +48,6 @@ SECURITY_HEADERS = {
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
     "X-Frame-Options": "DENY",
 }
-
-
-def wall_now(app: App) -> datetime:
-    """Sessions and logins run on the real clock (a fact, not a business
-    date): ``ONTZORGING_TODAY`` must not stretch or end a session."""
-    return datetime.now(ZoneInfo(app.settings.schedule.timezone))
-
-
-def session_cookie_name(app: App) -> str:
-    # Chromium refuses __Host- cookies on plain-http localhost (tests).
-    return "__Host-ontzorging" if app.settings.web.secure_cookies else "ontzorging"
 
 
 def create_app(app: App) -> Flask:
@@ -84,13 +74,6 @@ def create_app(app: App) -> Flask:
 
     views.register(web)
     return web
-
-
-def ontzorging_app() -> App:
-    from flask import current_app
-
-    found: App = current_app.extensions["ontzorging"]
-    return found
 
 
 def _before() -> Any:
@@ -194,33 +177,6 @@ def euro(cents: int | None) -> str:
     sign = "-" if cents < 0 else ""
     whole = f"{abs(cents) // 100:,}".replace(",", ".")
     return f"{sign}€ {whole},{abs(cents) % 100:02d}"
-
-
-def requires(role: str) -> Callable[[F], F]:
-    """Signed in (else to /login) and holding ``role`` (else 403)."""
-
-    def decorate(view: F) -> F:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            user: User | None = g.user
-            if user is None:
-                return redirect("/login")
-            if not user.has(role):
-                abort(403)
-            return view(*args, **kwargs)
-
-        return wrapper  # type: ignore[return-value]
-
-    return decorate
-
-
-def database_answers(app: App) -> bool:
-    try:
-        with app.engine.connect() as conn:
-            conn.execute(sql_text("SELECT 1"))
-        return True
-    except Exception:
-        return False
 
 
 def serve(app: App, host: str, port: int, *, threads: int = 8) -> None:

@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from ledger.schema import ledger_entries, ledger_postings
-from ontzorging.caseload import caseload_frame
-from ontzorging.facts import period_of
-from ontzorging.households import show_household
-from ontzorging.periods import add_months, format_month, month_of
-from ontzorging.schema import households, payment_instructions, signals
-from ontzorging.statements import statement
+from ontzorging.adapters.repositories import period_of
+from ontzorging.adapters.schema import households, payment_instructions, signals
+from ontzorging.domain.periods import add_months, format_month, month_of
+from ontzorging.register.households import show_household
+from ontzorging.reports.caseload import caseload_frame
+from ontzorging.reports.statements import statement
 from ontzorging.web.accounts import User
 
 OVERVIEW_FILE = re.compile(

@@ -10,16 +10,19 @@ from typing import Any
 
 from flask import Flask, Response, abort, g, redirect, render_template, request, send_file
 
-from ontzorging import audit
-from ontzorging.batch_review import euro_nl
+from ontzorging.adapters import audit
+from ontzorging.adapters.locking import LockHeld, run_lock
+from ontzorging.adapters.schema import REASON_MAX_CHARS
+from ontzorging.bank.decisions import DECISIONS, resolve_payment
 from ontzorging.batches.approvals import approve, review_for_approval
-from ontzorging.batching import BatchRefused, list_batches, reject_batch
-from ontzorging.households import resolve_signal
-from ontzorging.payment_decisions import DECISIONS, resolve_payment
-from ontzorging.schema import REASON_MAX_CHARS
+from ontzorging.batches.review import euro_nl
+from ontzorging.batches.service import list_batches, reject_batch
+from ontzorging.domain.errors import NotFound, OntzorgingError
+from ontzorging.register.households import resolve_signal
+from ontzorging.runs.records import list_runs
 from ontzorging.web import queries
 from ontzorging.web.accounts import end_session, start_session, verify_login
-from ontzorging.web.app import (
+from ontzorging.web.context import (
     PRE_SESSION_COOKIE,
     database_answers,
     ontzorging_app,
@@ -27,7 +30,6 @@ from ontzorging.web.app import (
     session_cookie_name,
     wall_now,
 )
-from ontzorging.web.edges import LockHeld, list_runs, run_lock
 
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
@@ -201,7 +203,7 @@ def signal_resolve(signal_id: int) -> Any:
             resolve_signal(conn, signal_id, g.user.name, note, app.clock.today(), app.clock.now())
     except LockHeld:
         return _refused(_busy(), back)
-    except ValueError as exc:
+    except OntzorgingError as exc:
         return _refused(str(exc), back)
     return redirect(f"{back}?m=done_signal#signals", code=303)
 
@@ -224,7 +226,7 @@ def payment_resolve(payment_id: str) -> Any:
             resolve_payment(conn, payment_id, decision, g.user.name, note or None, app.clock.now())
     except LockHeld:
         return _refused(_busy(), back)
-    except ValueError as exc:
+    except OntzorgingError as exc:
         return _refused(str(exc), back)
     return redirect(f"{back}?m=done_payment#decisions", code=303)
 
@@ -253,7 +255,7 @@ def batch_page(batch_id: int) -> Any:
     with app.engine.connect() as conn:
         try:
             review = review_for_approval(conn, batch_id, app.settings)
-        except BatchRefused:
+        except NotFound:
             abort(404)
     mine = any(name.casefold() == g.user.name.casefold() for name in review["approved_by"])
     return render_template(
@@ -283,7 +285,7 @@ def batch_approve(batch_id: int) -> Any:
             )
     except LockHeld:
         return _refused(_busy(), back)
-    except BatchRefused as exc:
+    except OntzorgingError as exc:
         return _refused(str(exc), back)
     message = "released" if outcome.status != "awaiting_approval" else "approval_recorded"
     return redirect(f"{back}?m={message}", code=303)
@@ -300,7 +302,7 @@ def batch_reject(batch_id: int) -> Any:
             reject_batch(conn, batch_id, g.user.name, reason, app.clock.now(), rebatch=rebatch)
     except LockHeld:
         return _refused(_busy(), back)
-    except BatchRefused as exc:
+    except OntzorgingError as exc:
         return _refused(str(exc), back)
     return redirect(f"{back}?m=rejected", code=303)
 
@@ -360,7 +362,7 @@ def runs_page() -> Any:
 
 
 def _quarantined(folder: Path) -> list[dict[str, Any]]:
-    from ontzorging.parsing.problems import printable
+    from ontzorging.intake.parsing.problems import printable
 
     if not folder.is_dir():
         return []

@@ -9,7 +9,7 @@ from typing import Any
 
 from lxml import etree
 
-from ontzorging import bank_samples as docs
+from ontzorging.bank import samples as docs
 from tests.e2e.test_cli_runs import Home, home  # noqa: F401  (the fixture)
 
 PAIN001 = {"p": "urn:iso:std:iso:20022:tech:xsd:pain.001.001.09"}

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from ontzorging.batch_review import euro_nl
+from ontzorging.batches.review import euro_nl
 from tests.e2e.test_cli_runs import Home, home  # noqa: F401  (fixture)
 
 
@@ -75,12 +75,12 @@ def test_approval_on_a_terminal_shows_the_totals_and_asks(
 ) -> None:
     from click.testing import CliRunner
 
-    from ontzorging.cli import main
+    from ontzorging.entrypoints.cli import main
 
     home.drop(date(2026, 3, 1))
     home.json("run", "nightly", "--date", "2026-03-26")
     total = home.json("batches", "show", "1")["total_cents"]  # type: ignore[index]
-    monkeypatch.setattr("ontzorging.cli._stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("ontzorging.entrypoints.cli._stdin_is_terminal", lambda: True)
     approve = ["batches", "approve", "1", "--by", "M. de Vries"]
     no = CliRunner().invoke(main, approve, env=home.env, input="n\n")
     assert no.exit_code == 1 and f"EUR {euro_nl(total)}" in no.output  # type: ignore[arg-type]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from ontzorging import demo_data
+from ontzorging.entrypoints import demo_data
 from tests.e2e.test_cli_runs import Home, home  # noqa: F401  (fixture)
 
 MARCH = date(2026, 3, 1)

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from ontzorging import demo_data
-from ontzorging.cli import main
-from ontzorging.db import make_engine
+from ontzorging.adapters.db import make_engine
+from ontzorging.entrypoints import demo_data
+from ontzorging.entrypoints.cli import main
 from tests.e2e.test_cli_runs import Home, home  # noqa: F401  (fixture)
 
 MARCH = date(2026, 3, 1)
@@ -107,7 +107,7 @@ def test_a_usage_error_exits_2_also_as_json(home: Home, args: tuple[str, ...]) -
 
 
 def test_a_second_runner_exits_75_also_as_json(home: Home, database_url: str) -> None:  # noqa: F811
-    from jobs.locking import run_lock
+    from ontzorging.adapters.locking import run_lock
 
     engine = make_engine(database_url)
     with run_lock(engine):
@@ -124,7 +124,7 @@ def test_a_bug_exits_70_as_internal_never_as_bad_input(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise KeyError("a bug")
 
-    monkeypatch.setattr("jobs.runner.run_nightly", broken)
+    monkeypatch.setattr("ontzorging.runs.service.run_nightly", broken)
     result = home("run", "nightly", "--date", "2026-03-28", "--json")
     assert result.exit_code == 70
     error = _error(result)

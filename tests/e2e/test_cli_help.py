@@ -8,7 +8,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from ontzorging.cli import main
+from ontzorging.entrypoints.cli import main
 from tests.e2e.test_cli_runs import Home, home  # noqa: F401  (fixture)
 
 

@@ -10,10 +10,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from ontzorging import demo_data
-from ontzorging.cli import main
-from ontzorging.db import make_engine
-from ontzorging.schema import (
+from ontzorging.adapters.db import make_engine
+from ontzorging.adapters.schema import (
     audit_log,
     benefit_payments,
     creditors,
@@ -22,6 +20,8 @@ from ontzorging.schema import (
     imported_files,
     obligations,
 )
+from ontzorging.entrypoints import demo_data
+from ontzorging.entrypoints.cli import main
 
 H_HEAD = (
     "household_id;bsn;name;birth_date;partner_bsn;partner_name;partner_birth_date;"
@@ -280,7 +280,7 @@ def test_invalid_setting_names_the_key(tmp_path: Path) -> None:
 
 
 def test_second_runner_exits_75(home: Path) -> None:
-    from jobs.locking import run_lock
+    from ontzorging.adapters.locking import run_lock
 
     engine = make_engine(url(home))
     with run_lock(engine):

@@ -11,8 +11,8 @@ from importlib.metadata import version
 
 from click.testing import CliRunner
 
-from ontzorging import demo_data
-from ontzorging.cli import main
+from ontzorging.entrypoints import demo_data
+from ontzorging.entrypoints.cli import main
 from tests.e2e.test_cli_runs import Home, home  # noqa: F401  (fixture)
 
 MARCH = date(2026, 3, 1)

@@ -19,11 +19,11 @@ import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import text
 
-from ontzorging import demo_data
+from ontzorging.adapters.db import make_engine
+from ontzorging.adapters.schema import ACTOR_NAME_MAX_CHARS
 from ontzorging.bootstrap import Home
-from ontzorging.cli import main
-from ontzorging.db import make_engine
-from ontzorging.schema import ACTOR_NAME_MAX_CHARS
+from ontzorging.entrypoints import demo_data
+from ontzorging.entrypoints.cli import main
 
 LOOSE_UMASK = 0o022  # what a shell usually has: files 0644, folders 0755
 GROUP_OR_OTHER_BITS = 0o077
@@ -107,7 +107,7 @@ def test_a_scenario_leaves_nothing_for_group_or_others(tmp_path: Path, database_
 
 def test_the_demo_leaves_nothing_for_group_or_others(tmp_path: Path) -> None:
     home = tmp_path / "demo"
-    command = [sys.executable, "-c", "from ontzorging.cli import main; main()", "demo"]
+    command = [sys.executable, "-c", "from ontzorging.entrypoints.cli import main; main()", "demo"]
     done = subprocess.run(
         [*command, "--home", str(home)],
         umask=LOOSE_UMASK,
@@ -168,7 +168,7 @@ def test_a_bug_exits_70_not_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     def broken(_conn: object) -> list[object]:
         raise RuntimeError(f"bug while showing {PERSONAL_DATA['name']}")
 
-    monkeypatch.setattr("ontzorging.households.list_households", broken)
+    monkeypatch.setattr("ontzorging.register.households.list_households", broken)
     result = cli(home, "households", "list")
     assert result.exit_code == 70
     assert result.stderr.startswith("error: internal error (RuntimeError)")

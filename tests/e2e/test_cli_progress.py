@@ -26,7 +26,13 @@ def _demo(home: Path, *extra: str, terminal: bool) -> tuple[int, str, str]:
         "ONTZORGING_CONFIG": "",
     }
     env.pop("ONTZORGING_DATABASE_URL", None)
-    command = [sys.executable, "-c", "from ontzorging.cli import main; main()", "demo", *extra]
+    command = [
+        sys.executable,
+        "-c",
+        "from ontzorging.entrypoints.cli import main; main()",
+        "demo",
+        *extra,
+    ]
     if not terminal:
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
         return done.returncode, done.stdout, done.stderr

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from ontzorging import demo_data
-from ontzorging.cli import main
+from ontzorging.entrypoints import demo_data
+from ontzorging.entrypoints.cli import main
 
 
 class Home:

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from ontzorging import demo_data
-from ontzorging.faults import FAULT_ENV, KILLED_EXIT_CODE
+from ontzorging.adapters.faults import FAULT_ENV, KILLED_EXIT_CODE
+from ontzorging.entrypoints import demo_data
 
 EXE = str(Path(sys.executable).parent / "ontzorging")
 SPLIT = 20  # transactions per file: the night's batch of 2026-03-28 splits into 3 files
@@ -79,7 +79,7 @@ class Home:
     def sql(self, statement: str) -> list[tuple[object, ...]]:
         from sqlalchemy import text
 
-        from ontzorging.db import make_engine
+        from ontzorging.adapters.db import make_engine
 
         engine = make_engine(self.env["ONTZORGING_DATABASE_URL"])
         with engine.begin() as conn:
@@ -91,7 +91,7 @@ class Home:
     def state(self) -> dict[str, object]:
         from sqlalchemy import func, select, table
 
-        from ontzorging.db import make_engine
+        from ontzorging.adapters.db import make_engine
 
         engine = make_engine(self.env["ONTZORGING_DATABASE_URL"])
         with engine.connect() as conn:

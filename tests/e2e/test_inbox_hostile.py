@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from jobs import runner
-from ontzorging import demo_data
+from ontzorging.entrypoints import demo_data
+from ontzorging.runs import service as runner
 from payments.pain001 import render_pain001
 from tests.e2e.test_cli_runs import Home
 from tests.integration.test_payout_file_import import TRANSFERS, payout_file

@@ -30,7 +30,7 @@ from jobs.scheduler import (
     monthly_job,
     nightly_job,
 )
-from ontzorging.cli import main
+from ontzorging.entrypoints.cli import main
 from ontzorging.settings import load_settings
 
 AMS = ZoneInfo("Europe/Amsterdam")

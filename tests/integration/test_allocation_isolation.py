@@ -10,16 +10,16 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 
 from ledger.entries import MAX_POSTING_CENTS
-from ontzorging import demo_data
-from ontzorging.allocating import allocate_due
-from ontzorging.duplicates import decide
-from ontzorging.schema import (
+from ontzorging.adapters.schema import (
     allocated_payments,
     benefit_payments,
     imported_files,
     payment_instructions,
     signals,
 )
+from ontzorging.allocation.allocate import allocate_due
+from ontzorging.entrypoints import demo_data
+from ontzorging.intake.never_twice import decide
 from ontzorging.settings import load_settings
 from tests.conftest import NOW
 from tests.scenario import import_text, load_registers

@@ -14,22 +14,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from ledger import accounts
 from ledger.schema import ledger_postings
-from ontzorging import bank_samples as docs
-from ontzorging.bank_debits import raise_missing_debit_signals
-from ontzorging.bank_feedback import import_bank_file
-from ontzorging.batching import gather_batches, release_batch
-from ontzorging.caseload import caseload_frame
-from ontzorging.checks import check_all
-from ontzorging.finance_reports import batch_summary_frames
-from ontzorging.households import show_household
-from ontzorging.overviews import overview_html
-from ontzorging.parsing.problems import FileRejected
-from ontzorging.payment_decisions import (
-    PaymentDecisionRefused,
-    awaiting_decision,
-    resolve_payment,
-)
-from ontzorging.schema import (
+from ontzorging.adapters.schema import (
     bank_documents,
     bank_feedback_items,
     batches,
@@ -40,6 +25,21 @@ from ontzorging.schema import (
     payment_instructions,
     signals,
 )
+from ontzorging.bank import samples as docs
+from ontzorging.bank.decisions import (
+    PaymentDecisionRefused,
+    awaiting_decision,
+    resolve_payment,
+)
+from ontzorging.bank.feedback_import import import_bank_file
+from ontzorging.bank.missing_debits import raise_missing_debit_signals
+from ontzorging.batches.finance_summary import batch_summary_frames
+from ontzorging.batches.service import gather_batches, release_batch
+from ontzorging.intake.parsing.problems import FileRejected
+from ontzorging.integrity.checks import check_all
+from ontzorging.register.households import show_household
+from ontzorging.reports.caseload import caseload_frame
+from ontzorging.reports.overviews import overview_html
 from ontzorging.settings import load_settings
 from payments.bank_reader import read_bank_file
 from payments.calendar import target_business_days_after

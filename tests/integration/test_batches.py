@@ -11,7 +11,14 @@ import pytest
 from lxml import etree
 from sqlalchemy import Engine, func, select
 
-from ontzorging.batching import (
+from ontzorging.adapters.schema import (
+    audit_log,
+    batches,
+    payment_files,
+    payment_instructions,
+    signals,
+)
+from ontzorging.batches.service import (
     BatchRefused,
     BatchUnwritable,
     DeliveryConflict,
@@ -22,8 +29,7 @@ from ontzorging.batching import (
     release_batch,
     write_missing_files,
 )
-from ontzorging.checks import check_all
-from ontzorging.schema import audit_log, batches, payment_files, payment_instructions, signals
+from ontzorging.integrity.checks import check_all
 from ontzorging.settings import load_settings
 from payments.validate import validate_xsd
 from tests.conftest import NOW

@@ -16,19 +16,19 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, update
 
-from ontzorging.allocating import allocate_due
-from ontzorging.caseload import (
+from ontzorging.adapters.schema import payment_instructions, signals
+from ontzorging.allocation.allocate import allocate_due
+from ontzorging.intake.imports import import_file
+from ontzorging.reports.caseload import (
     COLUMNS,
     REPORT_LANGUAGE,
     caseload_frame,
     coach_slug,
     write_caseload_report,
 )
-from ontzorging.imports import import_file
-from ontzorging.overviews import catalogue
-from ontzorging.schema import payment_instructions, signals
+from ontzorging.reports.overviews import catalogue
+from ontzorging.reports.statements import statement
 from ontzorging.settings import load_settings
-from ontzorging.statements import statement
 
 MARCH = date(2026, 3, 1)
 NOW = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select, text
 
-from ontzorging.batching import gather_batches, release_batch
-from ontzorging.checks import check_all
-from ontzorging.schema import payment_instructions
+from ontzorging.adapters.schema import payment_instructions
+from ontzorging.batches.service import gather_batches, release_batch
+from ontzorging.integrity.checks import check_all
 from ontzorging.settings import load_settings
 from tests.conftest import NOW
 from tests.scenario import load_registers, run_months

@@ -14,17 +14,18 @@ from sqlalchemy import Engine, func, select
 
 from ledger.beancount_export import export_beancount
 from ledger.schema import ledger_entries, ledger_postings
-from ontzorging import allocating, demo_data
-from ontzorging.allocating import allocate_due
-from ontzorging.checks import check_all
-from ontzorging.schema import (
+from ontzorging.adapters.schema import (
     allocation_lines,
     allocations,
     payment_instructions,
     signals,
 )
+from ontzorging.allocation import allocate as allocating
+from ontzorging.allocation.allocate import allocate_due
+from ontzorging.entrypoints import demo_data
+from ontzorging.integrity.checks import check_all
+from ontzorging.reports.statements import statement
 from ontzorging.settings import load_settings
-from ontzorging.statements import statement
 from tests.conftest import NOW
 from tests.scenario import import_text, load_registers, run_months
 

@@ -11,16 +11,16 @@ import openpyxl
 import pandas as pd
 from sqlalchemy import Engine, func, select
 
-from ontzorging import demo_data
-from ontzorging.allocating import allocate_due
-from ontzorging.batching import gather_batches, release_batch
-from ontzorging.finance_reports import (
+from ontzorging.adapters.schema import allocations, payment_instructions, runs
+from ontzorging.allocation.allocate import allocate_due
+from ontzorging.batches.finance_summary import (
     EURO,
     EURO_FORMAT,
     write_release_outputs,
     write_withheld_report,
 )
-from ontzorging.schema import allocations, payment_instructions, runs
+from ontzorging.batches.service import gather_batches, release_batch
+from ontzorging.entrypoints import demo_data
 from ontzorging.settings import load_settings
 from tests.conftest import NOW
 from tests.scenario import import_text, load_registers

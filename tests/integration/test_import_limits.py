@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from ontzorging.imports import import_file
-from ontzorging.parsing.problems import FileRejected
-from ontzorging.schema import benefit_payments, obligations
+from ontzorging.adapters.schema import benefit_payments, obligations
+from ontzorging.intake.imports import import_file
+from ontzorging.intake.parsing.problems import FileRejected
 from payments.pain001 import render_pain001
 from tests.conftest import NOW
 from tests.integration.test_payout_file_import import payout_file, transfer

@@ -6,10 +6,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
-import ontzorging.schema  # noqa: F401  (registers the tables)
+import ontzorging.adapters.schema  # noqa: F401  (registers the tables)
 from ledger.schema import metadata
 from migrations.env_filter import include_name
-from ontzorging.db import current_revision, head_revision, require_head, upgrade_to_head
+from ontzorging.adapters.db import current_revision, head_revision, require_head, upgrade_to_head
 
 
 def test_models_and_migrations_do_not_drift(engine: Engine) -> None:

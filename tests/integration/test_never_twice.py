@@ -9,14 +9,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from ontzorging import demo_data
-from ontzorging.allocating import allocate_due
-from ontzorging.duplicates import DecisionRefused, decide, held_payments
-from ontzorging.imports import import_file
-from ontzorging.parsing.problems import FileRejected
-from ontzorging.schema import benefit_payments, payment_instructions, signals
+from ontzorging.adapters.schema import benefit_payments, payment_instructions, signals
+from ontzorging.allocation.allocate import allocate_due
+from ontzorging.entrypoints import demo_data
+from ontzorging.intake.imports import import_file
+from ontzorging.intake.never_twice import DecisionRefused, decide, held_payments
+from ontzorging.intake.parsing.problems import FileRejected
+from ontzorging.reports.statements import statement
 from ontzorging.settings import load_settings
-from ontzorging.statements import statement
 from tests.conftest import NOW
 from tests.integration.test_payout_file_import import TRANSFERS, transfer, write
 from tests.scenario import import_text, load_registers

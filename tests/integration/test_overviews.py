@@ -19,11 +19,14 @@ import lxml.html
 import pytest
 from sqlalchemy import Engine, update
 
-from ontzorging import pdf as pdf_output
-from ontzorging.allocating import allocate_due
-from ontzorging.allocation import Obligation
-from ontzorging.imports import import_file
-from ontzorging.overviews import (
+from ontzorging.adapters import pdf as pdf_output
+from ontzorging.adapters.schema import households, payment_instructions, signals
+from ontzorging.allocation.allocate import allocate_due
+from ontzorging.domain.allocation import Obligation
+from ontzorging.domain.periods import Period
+from ontzorging.intake.imports import import_file
+from ontzorging.register.signals import HANDOVER_NOTICE_DAYS, raise_period_signals
+from ontzorging.reports.overviews import (
     LANGUAGES,
     catalogue,
     handover_due,
@@ -31,11 +34,8 @@ from ontzorging.overviews import (
     overview_html,
     write_overviews,
 )
-from ontzorging.periods import Period
-from ontzorging.schema import households, payment_instructions, signals
+from ontzorging.reports.statements import UnknownHousehold, statement
 from ontzorging.settings import load_settings
-from ontzorging.signals import HANDOVER_NOTICE_DAYS, raise_period_signals
-from ontzorging.statements import UnknownHousehold, statement
 
 MARCH, JUNE, JULY, AUGUST = (date(2026, m, 1) for m in (3, 6, 7, 8))
 NOW = datetime(2026, 3, 28, 12, 0, tzinfo=UTC)

@@ -9,12 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, select
 
-from ontzorging.allocating import allocate_due
-from ontzorging.imports import import_file
-from ontzorging.parsing.problems import FileRejected
-from ontzorging.schema import benefit_payments, payment_instructions
+from ontzorging.adapters.schema import benefit_payments, payment_instructions
+from ontzorging.allocation.allocate import allocate_due
+from ontzorging.intake.imports import import_file
+from ontzorging.intake.parsing.problems import FileRejected
+from ontzorging.reports.statements import statement
 from ontzorging.settings import load_settings
-from ontzorging.statements import statement
 from payments.pain001 import Debtor, PaymentFile, Transfer, render_pain001
 from payments.references import Reference
 from tests.conftest import NOW

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from ontzorging import pdf as pdf_output
+from ontzorging.adapters import pdf as pdf_output
 
 PAGE = """<!doctype html>
 <html lang="nl"><head><meta charset="utf-8"><title>{title}</title>

@@ -15,12 +15,12 @@ import openpyxl
 import pytest
 from sqlalchemy import Engine, update
 
-from ontzorging import demo_data
-from ontzorging.allocating import allocate_due
-from ontzorging.batching import gather_batches, release_batch
-from ontzorging.caseload import write_caseload_report
-from ontzorging.finance_reports import write_release_outputs, write_withheld_report
-from ontzorging.schema import creditors, households, runs
+from ontzorging.adapters.schema import creditors, households, runs
+from ontzorging.allocation.allocate import allocate_due
+from ontzorging.batches.finance_summary import write_release_outputs, write_withheld_report
+from ontzorging.batches.service import gather_batches, release_batch
+from ontzorging.entrypoints import demo_data
+from ontzorging.reports.caseload import write_caseload_report
 from ontzorging.settings import load_settings
 from tests.conftest import NOW
 from tests.scenario import import_text, load_registers

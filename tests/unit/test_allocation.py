@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ontzorging.allocation import (
+from ontzorging.domain.allocation import (
     Allocation,
     Due,
     Money,
@@ -19,7 +19,7 @@ from ontzorging.allocation import (
     allocate,
     dues_for,
 )
-from ontzorging.periods import Period
+from ontzorging.domain.periods import Period
 
 PRIORITY = ("huur", "energie", "zorgverzekering", "water", "overig")
 POLICY = Policy(PRIORITY)
@@ -249,7 +249,7 @@ def test_allocating_the_same_facts_again_adds_nothing(dues, money, policy) -> No
 
 @pytest.mark.parametrize("kind", ["onbekend", ""])
 def test_unknown_benefit_kind_is_a_bug(kind: str) -> None:
-    from ontzorging.allocation import AllocationError
+    from ontzorging.domain.allocation import AllocationError
 
     with pytest.raises(AllocationError):
         allocate([], [Money("P", kind, 100)], [], POLICY)

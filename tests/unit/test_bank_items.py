@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from ontzorging.bank_items import _entry_items
+from ontzorging.domain.bank_items import _entry_items
 from payments.bank_xml import StatusReason
 from payments.camt_reader import BankTransactionCode, Entry, EntryTransaction
 

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ontzorging import demo_data
-from ontzorging.parsing.problems import Problem
-from ontzorging.parsing.registers import BijstandRow, HouseholdRow, parse_file
+from ontzorging.entrypoints import demo_data
+from ontzorging.intake.parsing.problems import Problem
+from ontzorging.intake.parsing.registers import BijstandRow, HouseholdRow, parse_file
 from payments.accounts import iban_checksum_ok
 from payments.errors import PaymentsError
 from payments.pain001_reader import read_pain001

@@ -15,9 +15,10 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from ledger.entries import MAX_POSTING_CENTS, transfer
-from ontzorging.parsing import FileKind, ObligationRow, parse_file
-from ontzorging.parsing.fields import MAX_AMOUNT_CENTS, parse_payment_name, parse_reference
-from ontzorging.parsing.registers import (
+from ontzorging.domain.remittance import REMITTANCE_MAX, creditor_remittance
+from ontzorging.intake.parsing import FileKind, ObligationRow, parse_file
+from ontzorging.intake.parsing.fields import MAX_AMOUNT_CENTS, parse_payment_name, parse_reference
+from ontzorging.intake.parsing.registers import (
     BIJSTAND_KINDS,
     AmountLimits,
     BijstandRow,
@@ -26,7 +27,6 @@ from ontzorging.parsing.registers import (
     check_creditor_kinds,
     check_member_bsns,
 )
-from ontzorging.remittance import REMITTANCE_MAX, creditor_remittance
 from ontzorging.settings import SettingsError, load_settings
 from payments.pain001 import Debtor, PaymentFile, Transfer, render_pain001
 from payments.schemas import AMOUNT_MAX_CENTS

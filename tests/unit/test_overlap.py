@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ontzorging.overlap import write_pages
+from ontzorging.adapters.overlap import write_pages
 
 
 class Recorder:

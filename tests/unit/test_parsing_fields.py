@@ -9,8 +9,8 @@ import pytest
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
-from ontzorging.parsing import fields
-from ontzorging.parsing.fields import (
+from ontzorging.intake.parsing import fields
+from ontzorging.intake.parsing.fields import (
     MAX_AMOUNT_CENTS,
     FieldError,
     parse_amount_cents,

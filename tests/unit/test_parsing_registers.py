@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ontzorging.parsing import (
+from ontzorging.intake.parsing import (
     BijstandRow,
     CreditorRow,
     FileKind,

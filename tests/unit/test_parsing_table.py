@@ -8,9 +8,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from ontzorging.parsing import parse_file, table
-from ontzorging.parsing.problems import FileRejected
-from ontzorging.parsing.table import Columns, RawRow, cell_text, read_table
+from ontzorging.intake.parsing import parse_file, table
+from ontzorging.intake.parsing.problems import FileRejected
+from ontzorging.intake.parsing.table import Columns, RawRow, cell_text, read_table
 
 COLUMNS = Columns(required=("id", "amount"), optional=("note",))
 IBAN = "NL91ABNA0417164300"

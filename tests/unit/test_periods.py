@@ -2,7 +2,8 @@ from datetime import date
 
 import pytest
 
-from ontzorging.periods import Period, add_months, parse_month, six_month_end
+from ontzorging.domain.errors import BadInput
+from ontzorging.domain.periods import Period, add_months, parse_month, six_month_end
 
 
 @pytest.mark.parametrize(
@@ -42,7 +43,6 @@ def test_end_later_than_six_months_does_not_extend() -> None:
 def test_month_helpers() -> None:
     assert add_months(date(2026, 11, 1), 3) == date(2027, 2, 1)
     assert parse_month("2026-03") == date(2026, 3, 1)
-    with pytest.raises(ValueError):
-        parse_month("2026-3")
-    with pytest.raises(ValueError):
-        parse_month("2026-13")
+    for bad in ("2026-3", "2026-13", "2026-00", "26-03", "2026/03", ""):
+        with pytest.raises(BadInput, match="is not a month YYYY-MM"):
+            parse_month(bad)

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pandas as pd
 import pytest
 
-from ontzorging.spreadsheet_cells import neutralise_cell, neutralise_frame
+from ontzorging.reports.spreadsheet_cells import neutralise_cell, neutralise_frame
 
 NEUTRALISED = [
     ("=1+1", "a formula"),

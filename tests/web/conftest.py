@@ -22,9 +22,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 
-from ontzorging import demo_data
 from ontzorging.bootstrap import App, bootstrap
-from ontzorging.cli import main
+from ontzorging.entrypoints import demo_data
+from ontzorging.entrypoints.cli import main
 from tests.conftest import POSTGRES_URL, _admin_url
 
 TODAY = "2026-03-27"

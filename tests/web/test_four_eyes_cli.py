@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from ontzorging.schema import payment_instructions
+from ontzorging.adapters.schema import payment_instructions
 from tests.web.conftest import PASSWORD, WebHome
 
 pytestmark = pytest.mark.postgres
@@ -30,7 +30,7 @@ def home(tmp_path: Path, database_url: str) -> WebHome:
     config.write_text(SETTINGS, encoding="utf-8")
     h = WebHome(root, database_url, config)
     assert h.cli("init").exit_code == 0
-    from ontzorging import demo_data
+    from ontzorging.entrypoints import demo_data
 
     for kind, text in (
         ("creditors", demo_data.CREDITORS),

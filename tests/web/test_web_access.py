@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from ontzorging.schema import audit_log, signals
+from ontzorging.adapters.schema import audit_log, signals
 from tests.web.conftest import PASSWORD, WebHome, csrf_of, signed_in
 
 pytestmark = pytest.mark.postgres
@@ -90,7 +90,7 @@ def test_another_coachs_overview_signal_and_payment_are_404(
     resolved = client.post(f"/signals/{d_signal}/resolve", data={"note": "x", "csrf_token": token})
     assert resolved.status_code == 404
     with web_home.app().engine.connect() as conn:
-        from ontzorging.schema import payment_instructions as pi
+        from ontzorging.adapters.schema import payment_instructions as pi
 
         d_payment = conn.execute(select(pi.c.id).where(pi.c.household_id == "D")).scalar()
     decided = client.post(
