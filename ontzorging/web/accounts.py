@@ -31,6 +31,7 @@ from ontzorging.settings import WebSettings
 PASSWORD_MIN_CHARS: Final = 12  # ASVS 6.2.1 asks 8; these are finance and coach accounts
 PASSWORD_MAX_CHARS: Final = 128  # longer is refused: Argon2 would hash megabytes
 TOTP_ISSUER: Final = "Ontzorging"
+SESSION_TOUCH_INTERVAL: Final = timedelta(seconds=30)
 _HASHER: Final = PasswordHasher()  # Argon2id, time_cost=3, memory_cost=64 MiB, parallelism=4
 # Verified for an unknown name, so a wrong name takes as long as a wrong password.
 _DUMMY_HASH: Final = _HASHER.hash("no such user: " + secrets.token_hex(8))
@@ -267,9 +268,12 @@ def load_session(
     ):
         conn.execute(delete(web_sessions).where(web_sessions.c.token_sha256 == digest))
         return None
-    conn.execute(
-        update(web_sessions).where(web_sessions.c.token_sha256 == digest).values(last_seen_at=now)
-    )
+    if idle > SESSION_TOUCH_INTERVAL:  # not a write per request: the idle limit is in minutes
+        conn.execute(
+            update(web_sessions)
+            .where(web_sessions.c.token_sha256 == digest)
+            .values(last_seen_at=now)
+        )
     user = User(row["user_id"], row["name"], tuple(row["roles"].split(",")), row["coach"])
     return user, row["csrf_token"]
 

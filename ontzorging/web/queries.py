@@ -8,16 +8,26 @@ is :class:`Hidden` (a 404, never a hint that it exists)."""
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from ledger.schema import ledger_entries, ledger_postings
 from ontzorging.adapters.repositories import period_of
-from ontzorging.adapters.schema import households, payment_instructions, signals
+from ontzorging.adapters.schema import (
+    audit_log,
+    bank_documents,
+    batches,
+    households,
+    imported_files,
+    instruction_events,
+    payment_instructions,
+    signals,
+)
 from ontzorging.domain.periods import add_months, format_month, month_of
 from ontzorging.register.households import show_household
 from ontzorging.reports.caseload import caseload_frame
@@ -76,12 +86,66 @@ def payment_household(conn: Connection, user: User, payment_id: str) -> str:
     return str(hid)
 
 
-def caseload(conn: Connection, user: User, today: date) -> list[dict[str, Any]]:
+# Tables whose newest id moves whenever a figure of the caseload can change:
+# imports (register, benefits), bookings, payment statuses, bank feedback,
+# signals, and every decision (each one is audited).
+_VERSION_TABLES = (
+    imported_files,
+    bank_documents,
+    ledger_entries,
+    payment_instructions,
+    instruction_events,
+    signals,
+    audit_log,
+    batches,
+)
+CACHE_ENTRIES = 256  # caseloads and household pages kept; each a few hundred KB at most
+_caseload_cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+_caseload_lock = threading.Lock()
+
+
+def data_version(conn: Connection) -> tuple[Any, ...]:
+    """The newest id of each table the caseload reads from: equal versions,
+    equal caseload. One query of eight primary-key lookups."""
+    newest = [select(func.max(table.c.id)).scalar_subquery() for table in _VERSION_TABLES]
+    return tuple(conn.execute(select(*newest)).one())
+
+
+def caseload(
+    conn: Connection, user: User, today: date
+) -> tuple[tuple[Any, ...], list[dict[str, Any]]]:
     """The coach's own households this month, most urgent first (the caseload
-    report's order and figures)."""
-    if not user.coach:
-        return []
-    frame = caseload_frame(conn, month_of(today), user.coach)
+    report's order and figures), kept until the data changes: the report
+    reads every household's month, a page view should not. Returns the key
+    of this version of the caseload with its rows."""
+    coach = (user.coach or "").strip().casefold()
+    key = (str(conn.engine.url), coach, month_of(today), data_version(conn))
+    if not coach:
+        return key, []
+    found = cached(key)
+    if found is None:
+        found = remember(key, _caseload_rows(conn, coach, today))
+    return key, found
+
+
+def cached(key: tuple[Any, ...]) -> Any:
+    with _caseload_lock:
+        if key in _caseload_cache:
+            _caseload_cache.move_to_end(key)
+            return _caseload_cache[key]
+    return None
+
+
+def remember(key: tuple[Any, ...], value: Any) -> Any:
+    with _caseload_lock:
+        _caseload_cache[key] = value
+        while len(_caseload_cache) > CACHE_ENTRIES:
+            _caseload_cache.popitem(last=False)
+    return value
+
+
+def _caseload_rows(conn: Connection, coach: str, today: date) -> list[dict[str, Any]]:
+    frame = caseload_frame(conn, month_of(today), coach)
     rows = []
     for record in frame.to_dict("records"):
         rows.append(
@@ -112,7 +176,15 @@ def _int_or_none(value: Any) -> int | None:
 def household_page(
     conn: Connection, user: User, household_id: str, today: date, overviews_dir: Path
 ) -> dict[str, Any]:
-    row = household_row(conn, user, household_id)
+    row = household_row(conn, user, household_id)  # access first, every time
+    key = (str(conn.engine.url), "household", household_id, today, data_version(conn))
+    page = cached(key)
+    if page is None:
+        page = remember(key, _household_data(conn, row, household_id, today))
+    return {**page, "overviews": overview_files(overviews_dir, household_id)}
+
+
+def _household_data(conn: Connection, row: Any, household_id: str, today: date) -> dict[str, Any]:
     period = period_of(row)
     register = show_household(conn, household_id)
     for member in register["members"]:
@@ -136,7 +208,6 @@ def household_page(
         },
         "statements": months,
         "ledger": ledger_accounts(conn, household_id),
-        "overviews": overview_files(overviews_dir, household_id),
     }
 
 

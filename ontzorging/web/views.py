@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, abort, g, redirect, render_template, request, send_file
+from markupsafe import Markup
 
 from ontzorging.adapters import audit
 from ontzorging.adapters.locking import LockHeld, run_lock
@@ -147,8 +148,15 @@ def home() -> Any:
         return redirect("/batches" if user.has("finance") else "/runs")
     app = ontzorging_app()
     with app.engine.connect() as conn:
-        rows = queries.caseload(conn, user, app.clock.today())
-    return render_template("caseload.html", rows=rows)
+        key, rows = queries.caseload(conn, user, app.clock.today())
+    # The rows, rendered once per version of the caseload and language.
+    rendered_key = (*key, "rendered", g.language)
+    table = queries.cached(rendered_key)
+    if table is None:
+        table = queries.remember(
+            rendered_key, Markup(render_template("caseload_rows.html", rows=rows))
+        )
+    return render_template("caseload.html", rows=rows, table=table)
 
 
 # --- coach --------------------------------------------------------------------
