@@ -4,6 +4,7 @@ start; a wrong key or value raises :class:`SettingsError` naming the key."""
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -190,6 +191,7 @@ def _build(d: dict[str, Any]) -> Settings:
 
 
 _THEME_CLASS = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,99}$")
+OIDC_SECRET_ENV = "ONTZORGING_OIDC_CLIENT_SECRET"
 _OIDC_KEYS = ("issuer", "client_id", "client_secret", "redirect_uri", "roles_claim", "coach_claim")
 
 
@@ -203,6 +205,8 @@ def _web(w: dict[str, Any]) -> WebSettings:
     if theme_css and not (Path(theme_css).is_file() and theme_css.endswith(".css")):
         raise SettingsError(f"web.theme_css: {theme_css!r} is not a .css file")
     oidc = {key: w[f"oidc_{key}"] for key in _OIDC_KEYS}
+    # The secret may stay out of the settings file: an environment variable.
+    oidc["client_secret"] = oidc["client_secret"] or os.environ.get(OIDC_SECRET_ENV, "")
     for key, value in oidc.items():
         if not isinstance(value, str):
             raise SettingsError(f"web.oidc_{key}: must be a text")

@@ -281,3 +281,51 @@ def load_session(
 def end_session(conn: Connection, token: str, user: User, now: datetime) -> None:
     conn.execute(delete(web_sessions).where(web_sessions.c.token_sha256 == token_digest(token)))
     audit.record(conn, now, user.name, "logout", f"user {user.name}")
+
+
+def single_sign_on(
+    conn: Connection,
+    subject: str,
+    name: str,
+    roles: tuple[str, ...],
+    coach: str | None,
+    now: datetime,
+) -> LoginOutcome:
+    """A user proven by the identity provider: known by issuer + subject,
+    roles and coach name as the provider says now. A local account of the
+    same name is never taken over; no role is no access."""
+    row = (
+        conn.execute(select(web_users).where(web_users.c.oidc_subject == subject))
+        .mappings()
+        .first()
+    )
+    if not roles:
+        audit.record(conn, now, name, "login_refused", f"user {name}", {"why": "no_role"})
+        return LoginOutcome(None, "no_role")
+    values = {"roles": ",".join(roles), "coach": coach, "last_login_at": now}
+    if row is None:
+        if conn.execute(select(web_users.c.id).where(web_users.c.name == name)).first():
+            audit.record(conn, now, name, "login_refused", f"user {name}", {"why": "name_taken"})
+            return LoginOutcome(None, "name_taken")
+        conn.execute(
+            web_users.insert().values(
+                name=name,
+                oidc_subject=subject,
+                disabled=False,
+                failed_logins=0,
+                created_at=now,
+                **values,
+            )
+        )
+    elif row["disabled"]:
+        audit.record(
+            conn, now, row["name"], "login_refused", f"user {row['name']}", {"why": "disabled"}
+        )
+        return LoginOutcome(None, "wrong")
+    else:
+        conn.execute(update(web_users).where(web_users.c.id == row["id"]).values(**values))
+    row = (
+        conn.execute(select(web_users).where(web_users.c.oidc_subject == subject)).mappings().one()
+    )
+    audit.record(conn, now, row["name"], "login", f"user {row['name']}", {"method": "oidc"})
+    return LoginOutcome(_user(row), None)

@@ -66,7 +66,11 @@ def create_app(app: App) -> Flask:
     web.after_request(_after)
     web.register_error_handler(HTTPException, _http_error)
     web.jinja_env.globals.update(
-        t=_t, euro=euro, theme=_theme, require_mfa=lambda: app.settings.web.require_mfa
+        t=_t,
+        euro=euro,
+        theme=_theme,
+        require_mfa=lambda: app.settings.web.require_mfa,
+        oidc_enabled=lambda: app.settings.web.oidc.enabled,
     )
     web.jinja_env.autoescape = True
 

@@ -38,6 +38,15 @@ TEXTS: Final[dict[str, tuple[str, str]]] = {
         "De code klopt niet of is al gebruikt.",
         "The code is wrong or was used before.",
     ),
+    "login_no_role": (
+        "Uw account heeft geen toegang tot Ontzorging. Vraag functioneel beheer om een rol.",
+        "Your account has no access to Ontzorging. Ask the application manager for a role.",
+    ),
+    "login_name_taken": (
+        "Er is al een lokaal account met deze naam. Vraag functioneel beheer.",
+        "A local account has this name already. Ask the application manager.",
+    ),
+    "or": ("of", "or"),
     "language": ("Taal", "Language"),
     "household": ("Huishouden", "Household"),
     "name": ("Naam", "Name"),

@@ -21,8 +21,8 @@ from ontzorging.batches.service import list_batches, reject_batch
 from ontzorging.domain.errors import NotFound, OntzorgingError
 from ontzorging.register.households import resolve_signal
 from ontzorging.runs.records import list_runs
-from ontzorging.web import queries
-from ontzorging.web.accounts import end_session, start_session, verify_login
+from ontzorging.web import oidc, queries
+from ontzorging.web.accounts import end_session, single_sign_on, start_session, verify_login
 from ontzorging.web.context import (
     PRE_SESSION_COOKIE,
     database_answers,
@@ -32,6 +32,7 @@ from ontzorging.web.context import (
     wall_now,
 )
 
+OIDC_FLOW_COOKIE = "ontzorging_oidc"
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
 QUARANTINE_SHOWN = 200
@@ -45,6 +46,8 @@ def register(web: Flask) -> None:
         ("/healthz", healthz, ["GET"]),
         ("/login", login, ["GET", "POST"]),
         ("/logout", logout, ["POST"]),
+        ("/login/oidc", oidc_start, ["GET"]),
+        ("/login/oidc/callback", oidc_callback, ["GET"]),
         ("/", home, ["GET"]),
         ("/theme.css", theme_css, ["GET"]),
         ("/households/<household_id>", household, ["GET"]),
@@ -114,7 +117,12 @@ def login() -> Any:
         if outcome.user is None:
             problem = f"login_{outcome.problem}"
             return render_template("login.html", problem=problem, username=name), 401
-        token, _csrf = start_session(conn, outcome.user, wall_now(app))
+        return _signed_in(app, conn, outcome.user)
+
+
+def _signed_in(app: Any, conn: Any, user: Any) -> Any:
+    """A new session (never one from before the login) and its cookie."""
+    token, _csrf = start_session(conn, user, wall_now(app))
     response = redirect("/")
     response.set_cookie(
         session_cookie_name(app),
@@ -125,7 +133,47 @@ def login() -> Any:
         path="/",
     )
     response.delete_cookie(PRE_SESSION_COOKIE)
+    response.delete_cookie(OIDC_FLOW_COOKIE, path="/login/oidc")
     return response
+
+
+def oidc_start() -> Any:
+    settings = ontzorging_app().settings.web
+    if not settings.oidc.enabled:
+        abort(404)
+    url, flow = oidc.start(settings.oidc)
+    response = redirect(url)
+    response.set_cookie(
+        OIDC_FLOW_COOKIE,
+        flow.cookie(),
+        max_age=oidc.FLOW_COOKIE_MAX_AGE,
+        secure=settings.secure_cookies,
+        httponly=True,
+        samesite="Lax",
+        path="/login/oidc",
+    )
+    return response
+
+
+def oidc_callback() -> Any:
+    app = ontzorging_app()
+    settings = app.settings.web
+    if not settings.oidc.enabled:
+        abort(404)
+    try:
+        flow = oidc.Flow.from_cookie(request.cookies.get(OIDC_FLOW_COOKIE, ""))
+        identity = oidc.finish(
+            settings.oidc, flow, request.args.get("state", ""), request.args.get("code", "")
+        )
+    except oidc.OidcRefused as exc:
+        return render_template("login.html", problem=None, refused=str(exc)), 401
+    with app.engine.begin() as conn:
+        outcome = single_sign_on(
+            conn, identity.subject, identity.name, identity.roles, identity.coach, wall_now(app)
+        )
+        if outcome.user is None:
+            return render_template("login.html", problem=f"login_{outcome.problem}"), 403
+        return _signed_in(app, conn, outcome.user)
 
 
 def logout() -> Any:
