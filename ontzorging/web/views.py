@@ -5,6 +5,7 @@ as the command line, with the signed-in user's name as the actor."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -248,20 +249,14 @@ def overview(household_id: str, month: str, file_name: str) -> Any:
 def signal_resolve(signal_id: int) -> Any:
     app = ontzorging_app()
     note = _note("note")
-    with app.engine.connect() as conn:
-        try:
-            household_id = queries.signal_household(conn, g.user, signal_id)
-        except queries.Hidden:
-            abort(404)
-    back = f"/households/{household_id}"
-    try:
-        with run_lock(app.engine), app.engine.begin() as conn:
+    household_id = _visible(queries.signal_household, signal_id)
+
+    def decide() -> None:
+        with app.engine.begin() as conn:
             resolve_signal(conn, signal_id, g.user.name, note, app.clock.today(), app.clock.now())
-    except LockHeld:
-        return _refused(_busy(), back)
-    except OntzorgingError as exc:
-        return _refused(str(exc), back)
-    return redirect(f"{back}?m=done_signal#signals", code=303)
+
+    back = f"/households/{household_id}"
+    return _under_lock(decide, back, f"{back}?m=done_signal#signals")
 
 
 @requires("coach")
@@ -271,20 +266,35 @@ def payment_resolve(payment_id: str) -> Any:
     if decision not in DECISIONS:
         abort(400)
     note = _note("note", required=False)
-    with app.engine.connect() as conn:
+    household_id = _visible(queries.payment_household, payment_id)
+
+    def decide() -> None:
+        with app.engine.begin() as conn:
+            resolve_payment(conn, payment_id, decision, g.user.name, note or None, app.clock.now())
+
+    back = f"/households/{household_id}"
+    return _under_lock(decide, back, f"{back}?m=done_payment#decisions")
+
+
+def _visible(owner_of: Callable[[Any, Any, Any], str], object_id: Any) -> str:
+    """The household of a signal or payment the signed-in coach may see; else 404."""
+    with ontzorging_app().engine.connect() as conn:
         try:
-            household_id = queries.payment_household(conn, g.user, payment_id)
+            return owner_of(conn, g.user, object_id)
         except queries.Hidden:
             abort(404)
-    back = f"/households/{household_id}"
+
+
+def _under_lock(decide: Callable[[], Any], back: str, done: str) -> Any:
+    """Run a decision while no run writes; a refusal is shown, success redirects."""
     try:
-        with run_lock(app.engine), app.engine.begin() as conn:
-            resolve_payment(conn, payment_id, decision, g.user.name, note or None, app.clock.now())
+        with run_lock(ontzorging_app().engine):
+            decide()
     except LockHeld:
         return _refused(_busy(), back)
     except OntzorgingError as exc:
         return _refused(str(exc), back)
-    return redirect(f"{back}?m=done_payment#decisions", code=303)
+    return redirect(done, code=303)
 
 
 def _busy() -> str:
@@ -325,26 +335,25 @@ def batch_approve(batch_id: int) -> Any:
     shown = request.form.get("sha256", "").strip().lower()
     if not SHA256_HEX.match(shown):
         abort(400)
+    outcome: list[str] = []
+
+    def decide() -> None:
+        done = approve(
+            app.engine,
+            batch_id,
+            g.user.name,
+            app.clock.now(),
+            app.settings,
+            app.home.path("outbox/sepa"),
+            app.home.path("reports"),
+            sha256=shown,
+            via="web",
+        )
+        outcome.append("approval_recorded" if done.status == "awaiting_approval" else "released")
+
     back = f"/batches/{batch_id}"
-    try:
-        with run_lock(app.engine):
-            outcome = approve(
-                app.engine,
-                batch_id,
-                g.user.name,
-                app.clock.now(),
-                app.settings,
-                app.home.path("outbox/sepa"),
-                app.home.path("reports"),
-                sha256=shown,
-                via="web",
-            )
-    except LockHeld:
-        return _refused(_busy(), back)
-    except OntzorgingError as exc:
-        return _refused(str(exc), back)
-    message = "released" if outcome.status != "awaiting_approval" else "approval_recorded"
-    return redirect(f"{back}?m={message}", code=303)
+    answer = _under_lock(decide, back, back)
+    return redirect(f"{back}?m={outcome[0]}", code=303) if outcome else answer
 
 
 @requires("finance")
@@ -352,15 +361,13 @@ def batch_reject(batch_id: int) -> Any:
     app = ontzorging_app()
     reason = _note("reason")
     rebatch = request.form.get("rebatch") == "1"
-    back = f"/batches/{batch_id}"
-    try:
-        with run_lock(app.engine), app.engine.begin() as conn:
+
+    def decide() -> None:
+        with app.engine.begin() as conn:
             reject_batch(conn, batch_id, g.user.name, reason, app.clock.now(), rebatch=rebatch)
-    except LockHeld:
-        return _refused(_busy(), back)
-    except OntzorgingError as exc:
-        return _refused(str(exc), back)
-    return redirect(f"{back}?m=rejected", code=303)
+
+    back = f"/batches/{batch_id}"
+    return _under_lock(decide, back, f"{back}?m=rejected")
 
 
 @requires("finance")

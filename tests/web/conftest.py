@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -20,12 +19,11 @@ import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
 
 from ontzorging.bootstrap import App, bootstrap
 from ontzorging.entrypoints import demo_data
 from ontzorging.entrypoints.cli import main
-from tests.conftest import POSTGRES_URL, _admin_url
+from tests.conftest import postgres_database
 
 TODAY = "2026-03-27"
 PASSWORD = "correct horse battery staple"
@@ -85,7 +83,8 @@ class WebHome:
         path.write_text(demo_data.bijstand_file(month), encoding="utf-8")
 
 
-def build_home(root: Path, database_url: str) -> WebHome:
+def build_home(root: Path, database_url: str, *, february_only: bool = False) -> WebHome:
+    """``february_only``: stop when February's batch awaits approval."""
     root.mkdir(parents=True)
     config = root.parent / f"{root.name}-settings.toml"
     config.write_text(SETTINGS, encoding="utf-8")
@@ -101,6 +100,8 @@ def build_home(root: Path, database_url: str) -> WebHome:
         assert home.cli("import", kind, str(path)).exit_code == 0
     home.drop(date(2026, 2, 1))
     home.json("run", "nightly", "--date", "2026-02-26")
+    if february_only:
+        return home
     for approver in ("fin.devries", "fin.jansen"):  # four eyes, on the command line
         assert home.cli("batches", "approve", "1", "--by", approver, "--yes").exit_code == 0
     home.drop(date(2026, 3, 1))
@@ -122,18 +123,8 @@ def module_database_url(
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'web.db'}"
         return
-    if not POSTGRES_URL:
-        pytest.skip("ONTZORGING_TEST_POSTGRES_URL is not set")
-    name = f"ontz_web_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(_admin_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{POSTGRES_URL.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with postgres_database("ontz_web") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ import pytest
 from sqlalchemy import update
 
 from ontzorging.adapters.schema import payment_instructions
-from tests.web.conftest import PASSWORD, WebHome
+from tests.web.conftest import PASSWORD, WebHome, build_home
 
 pytestmark = pytest.mark.postgres
 
@@ -23,26 +22,7 @@ pytestmark = pytest.mark.postgres
 @pytest.fixture
 def home(tmp_path: Path, database_url: str) -> WebHome:
     """Registers and February's batch awaiting approval (approvals_required = 2)."""
-    from tests.web.conftest import SETTINGS
-
-    root = tmp_path / "home"
-    config = tmp_path / "settings.toml"
-    config.write_text(SETTINGS, encoding="utf-8")
-    h = WebHome(root, database_url, config)
-    assert h.cli("init").exit_code == 0
-    from ontzorging.entrypoints import demo_data
-
-    for kind, text in (
-        ("creditors", demo_data.CREDITORS),
-        ("households", demo_data.HOUSEHOLDS),
-        ("obligations", demo_data.OBLIGATIONS),
-    ):
-        path = tmp_path / f"{kind}.csv"
-        path.write_text(text, encoding="utf-8")
-        assert h.cli("import", kind, str(path)).exit_code == 0
-    h.drop(date(2026, 2, 1))
-    h.json("run", "nightly", "--date", "2026-02-26")
-    return h
+    return build_home(tmp_path / "home", database_url, february_only=True)
 
 
 def test_two_names_release_the_file_whose_sha256_they_approved(home: WebHome) -> None:
