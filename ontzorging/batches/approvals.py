@@ -117,8 +117,9 @@ def approve(
         ).scalar()
         if status is None:
             raise NotFound(f"batch {batch_id} does not exist")
-        if status == "released":
-            return ApprovalOutcome(batch_id, "already_released", None, (), required)
+        if status == "released":  # approved before; its files may still be unwritten (a crash)
+            written = _write_outputs(engine, batch_id, settings, home_outbox, home_reports)
+            return ApprovalOutcome(batch_id, "already_released", None, (), required, written)
         if status != "awaiting_approval":
             raise BatchRefused(
                 f"batch {batch_id} is {status}; only a batch awaiting approval can be approved"
@@ -132,11 +133,19 @@ def approve(
     # payments out and says so, releasing nothing.
     approve_batch(engine, batch_id, _decided_by(names or (actor,)), now, settings, moment)
     checkpoint("released")
-    with engine.connect() as conn:
-        write_release_outputs(conn, home_outbox, home_reports, settings)
-        written = next(b for b in list_batches(conn) if b["id"] == batch_id)["sha256"]
+    written = _write_outputs(engine, batch_id, settings, home_outbox, home_reports)
     _require_approved_files(batch_id, written, current)
-    return ApprovalOutcome(batch_id, "released", current, names, required, dict(written))
+    return ApprovalOutcome(batch_id, "released", current, names, required, written)
+
+
+def _write_outputs(
+    engine: Engine, batch_id: int, settings: Settings, outbox: Path, reports: Path
+) -> dict[str, str]:
+    """Every released file not yet written (each delivery commits on its own)
+    and the summaries; the batch's files with their SHA-256."""
+    with engine.connect() as conn:
+        write_release_outputs(conn, outbox, reports, settings)
+        return dict(next(b for b in list_batches(conn) if b["id"] == batch_id)["sha256"])
 
 
 def _record(
