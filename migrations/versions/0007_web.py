@@ -1,7 +1,7 @@
 """web interface: users, server-side sessions, batch approvals (four eyes)
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-02 04:10:00
 """
 
@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0007"
-# Branch web: 0005-0006 are other branches' numbers; the lead re-chains this
+# Branch web: 0006 is another branch's number; the lead re-chains this
 # to the last of them when merging (only down_revision changes).
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -234,6 +234,12 @@ batches = Table(
     Column("decided_by", ACTOR),
     Column("decided_at", DateTime(timezone=True)),
     Column("reason", String(200)),
+    # What the batch's pain.001 file(s) will carry, fixed when the batch is
+    # gathered so the file reviewed is the file approval writes (NULL for a
+    # batch gathered before migration 0005: created_at and the settings then).
+    Column("file_created_at", DateTime(timezone=True)),
+    Column("pain_version", String(20)),
+    Column("max_per_file", Integer),
 )
 
 payment_instructions = Table(

@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ontzorging.domain.money import euro_dot
+
 NS = "urn:iso:std:iso:20022:tech:xsd:"
 ACCOUNT_IBAN = "NL66BNGH0123456789"
-
-
-def _euro(cents: int) -> str:
-    return f"{cents // 100}.{cents % 100:02d}"
 
 
 @dataclass(frozen=True)
@@ -30,7 +28,7 @@ def pain002_10(
         f"<TxInfAndSts><OrgnlEndToEndId>{r.end_to_end_id}</OrgnlEndToEndId><TxSts>RJCT</TxSts>"
         f"<StsRsnInf><Rsn><Cd>{r.code}</Cd></Rsn></StsRsnInf>"
         + (
-            f'<OrgnlTxRef><Amt><InstdAmt Ccy="EUR">{_euro(r.amount_cents)}</InstdAmt></Amt>'
+            f'<OrgnlTxRef><Amt><InstdAmt Ccy="EUR">{euro_dot(r.amount_cents)}</InstdAmt></Amt>'
             "</OrgnlTxRef>"
             if r.amount_cents is not None
             else ""
@@ -64,35 +62,36 @@ BOOK = "<Sts>BOOK</Sts>"
 
 
 def batch_debit(ref: str, msg_id: str, pmt_inf_id: str, amount_cents: int, count: int) -> str:
-    return f"""<Ntry><Amt Ccy="EUR">{_euro(amount_cents)}</Amt><CdtDbtInd>DBIT</CdtDbtInd>{BOOK}
+    amount = euro_dot(amount_cents)
+    return f"""<Ntry><Amt Ccy="EUR">{amount}</Amt><CdtDbtInd>DBIT</CdtDbtInd>{BOOK}
 <BookgDt><Dt>2026-03-27</Dt></BookgDt><ValDt><Dt>2026-03-27</Dt></ValDt>
 <AcctSvcrRef>{ref}</AcctSvcrRef>
 <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>ESCT</SubFmlyCd></Fmly></Domn></BkTxCd>
 <NtryDtls><Btch><MsgId>{msg_id}</MsgId><PmtInfId>{pmt_inf_id}</PmtInfId>
-<NbOfTxs>{count}</NbOfTxs><TtlAmt Ccy="EUR">{_euro(amount_cents)}</TtlAmt></Btch></NtryDtls></Ntry>
+<NbOfTxs>{count}</NbOfTxs><TtlAmt Ccy="EUR">{amount}</TtlAmt></Btch></NtryDtls></Ntry>
 """
 
 
 def return_credit(ref: str, end_to_end_id: str, amount_cents: int, code: str) -> str:
-    return f"""<Ntry><Amt Ccy="EUR">{_euro(amount_cents)}</Amt><CdtDbtInd>CRDT</CdtDbtInd>
+    return f"""<Ntry><Amt Ccy="EUR">{euro_dot(amount_cents)}</Amt><CdtDbtInd>CRDT</CdtDbtInd>
 <RvslInd>true</RvslInd>{BOOK}
 <BookgDt><Dt>2026-03-30</Dt></BookgDt><ValDt><Dt>2026-03-30</Dt></ValDt>
 <AcctSvcrRef>{ref}</AcctSvcrRef>
 <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>ICDT</Cd><SubFmlyCd>RRTN</SubFmlyCd></Fmly></Domn></BkTxCd>
 <NtryDtls><TxDtls><Refs><EndToEndId>{end_to_end_id}</EndToEndId></Refs>
-<AmtDtls><TxAmt><Amt Ccy="EUR">{_euro(amount_cents)}</Amt></TxAmt></AmtDtls>
+<AmtDtls><TxAmt><Amt Ccy="EUR">{euro_dot(amount_cents)}</Amt></TxAmt></AmtDtls>
 <RtrInf><Rsn><Cd>{code}</Cd></Rsn></RtrInf></TxDtls></NtryDtls></Ntry>
 """
 
 
 def other_credit(ref: str, end_to_end_id: str, amount_cents: int) -> str:
     """Money for another system on the same account: not ours, kept as unmatched."""
-    return f"""<Ntry><Amt Ccy="EUR">{_euro(amount_cents)}</Amt><CdtDbtInd>CRDT</CdtDbtInd>{BOOK}
+    return f"""<Ntry><Amt Ccy="EUR">{euro_dot(amount_cents)}</Amt><CdtDbtInd>CRDT</CdtDbtInd>{BOOK}
 <BookgDt><Dt>2026-03-30</Dt></BookgDt><ValDt><Dt>2026-03-30</Dt></ValDt>
 <AcctSvcrRef>{ref}</AcctSvcrRef>
 <BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>RDDT</Cd><SubFmlyCd>ESDD</SubFmlyCd></Fmly></Domn></BkTxCd>
 <NtryDtls><TxDtls><Refs><EndToEndId>{end_to_end_id}</EndToEndId></Refs>
-<AmtDtls><TxAmt><Amt Ccy="EUR">{_euro(amount_cents)}</Amt></TxAmt></AmtDtls>
+<AmtDtls><TxAmt><Amt Ccy="EUR">{euro_dot(amount_cents)}</Amt></TxAmt></AmtDtls>
 </TxDtls></NtryDtls></Ntry>
 """
 
@@ -101,7 +100,7 @@ def _balance(code: str, cents: int, day: str) -> str:
     direction = "DBIT" if cents < 0 else "CRDT"
     return (
         f"<Bal><Tp><CdOrPrtry><Cd>{code}</Cd></CdOrPrtry></Tp>"
-        f'<Amt Ccy="EUR">{_euro(abs(cents))}</Amt><CdtDbtInd>{direction}</CdtDbtInd>'
+        f'<Amt Ccy="EUR">{euro_dot(abs(cents))}</Amt><CdtDbtInd>{direction}</CdtDbtInd>'
         f"<Dt><Dt>{day}</Dt></Dt></Bal>"
     )
 

@@ -10,7 +10,6 @@ release the written files are checked against the approved SHA-256."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,8 +22,16 @@ from ontzorging.adapters.faults import checkpoint
 from ontzorging.adapters.schema import ACTOR_NAME_MAX_CHARS, batch_approvals, batches
 from ontzorging.batches.finance_summary import write_release_outputs
 from ontzorging.batches.review import batch_review
-from ontzorging.batches.service import BatchRefused, approve_batch, list_batches
-from ontzorging.domain.errors import NotFound
+from ontzorging.batches.service import (
+    BatchRefused,
+    _require_digest,
+    approval_digest,
+    approve_batch,
+    combined_sha256,
+    list_batches,
+)
+from ontzorging.domain.errors import InvariantBroken, NotFound
+from ontzorging.domain.vocabulary import BatchStatus
 from ontzorging.settings import Settings
 
 
@@ -42,41 +49,19 @@ class ApprovalOutcome:
     files: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256 written
 
 
-def files_created_at(conn: Connection, batch_id: int) -> datetime:
-    """The creation time the release writes into the batch's file(s).
-
-    Fixed per batch (the moment the batch was made), so the file rendered for
-    review is byte for byte the file approval writes."""
-    created = conn.execute(select(batches.c.created_at).where(batches.c.id == batch_id)).scalar()
-    if created is None:
-        raise NotFound(f"batch {batch_id} does not exist")
-    return created
-
-
 def review_for_approval(conn: Connection, batch_id: int, settings: Settings) -> dict[str, Any]:
     """The review (batch_review) plus ``sha256_to_approve`` and who approved it.
 
-    This is the one place that computes the digest an approval binds to: when
-    the approval-digest function of the batches module lands on main, call it
-    here instead of rendering the preview at the batch's fixed moment."""
-    moment = files_created_at(conn, batch_id)
-    review = batch_review(conn, batch_id, settings, moment)
-    review["sha256_to_approve"] = combined_sha256(review["file_digests"])
+    The digest is the batches module's :func:`approval_digest` (via the
+    review's ``batch_sha256``): the SHA-256 of exactly what approval writes."""
+    if conn.execute(select(batches.c.id).where(batches.c.id == batch_id)).first() is None:
+        raise NotFound(f"batch {batch_id} does not exist")
+    review = batch_review(conn, batch_id, settings)
+    digest = review["batch_sha256"] if review["status"] == BatchStatus.AWAITING_APPROVAL else None
+    review["sha256_to_approve"] = digest
     review["approvals_required"] = settings.sepa.approvals_required
-    digest = review["sha256_to_approve"]
     review["approved_by"] = list(approvers(conn, batch_id, digest)) if digest else []
     return review
-
-
-def combined_sha256(file_digests: list[dict[str, Any]]) -> str | None:
-    """One file: its SHA-256. Several: the SHA-256 of their "name digest"
-    lines, so one value binds them all. None when a file cannot be written."""
-    if not file_digests or any(f["sha256"] is None for f in file_digests):
-        return None
-    if len(file_digests) == 1:
-        return str(file_digests[0]["sha256"])
-    lines = "".join(f"{f['file_name']} {f['sha256']}\n" for f in file_digests)
-    return hashlib.sha256(lines.encode()).hexdigest()
 
 
 def approvers(conn: Connection, batch_id: int, sha256: str) -> tuple[str, ...]:
@@ -124,14 +109,18 @@ def approve(
             raise BatchRefused(
                 f"batch {batch_id} is {status}; only a batch awaiting approval can be approved"
             )
-        moment = files_created_at(conn, batch_id)
-        current = review_for_approval(conn, batch_id, settings)["sha256_to_approve"]
-        names = _record(conn, batch_id, actor, current, sha256, now, via, required)
+        digest = approval_digest(conn, batch_id, settings)
+        if sha256 is not None:
+            _require_digest(digest, sha256)  # the batches module's refusal and wording
+        current = digest.sha256
+        names = _record(conn, batch_id, actor, current, now, via, required)
     if current is not None and len(names) < required:
         return ApprovalOutcome(batch_id, "awaiting_approval", current, names, required)
     # A file that cannot be written (current is None): approve_batch takes its
     # payments out and says so, releasing nothing.
-    approve_batch(engine, batch_id, _decided_by(names or (actor,)), now, settings, moment)
+    approve_batch(
+        engine, batch_id, _decided_by(names or (actor,)), now, settings, expected_sha256=current
+    )
     checkpoint("released")
     written = _write_outputs(engine, batch_id, settings, home_outbox, home_reports)
     _require_approved_files(batch_id, written, current)
@@ -153,18 +142,12 @@ def _record(
     batch_id: int,
     actor: str,
     current: str | None,
-    shown: str | None,
     now: datetime,
     via: str,
     required: int,
 ) -> tuple[str, ...]:
     if current is None:
         return ()
-    if shown is not None and shown != current:
-        raise ApprovalRefused(
-            f"batch {batch_id} changed since you looked at it (SHA-256 {shown[:12]}... is now "
-            f"{current[:12]}...): review it again; earlier approvals of it have lapsed"
-        )
     names = approvers(conn, batch_id, current)
     if any(same_person(actor, name) for name in names):
         raise ApprovalRefused(
@@ -192,9 +175,8 @@ def _decided_by(names: tuple[str, ...]) -> str:
 
 
 def _require_approved_files(batch_id: int, written: dict[str, str], approved: str | None) -> None:
-    files = [{"file_name": name, "sha256": digest} for name, digest in written.items()]
-    if approved is not None and combined_sha256(files) != approved:
-        raise RuntimeError(
+    if approved is not None and combined_sha256(list(written.values())) != approved:
+        raise InvariantBroken(
             f"batch {batch_id}: the file(s) written do not have the approved SHA-256 "
             f"{approved}: keep them from the bank and report this as a bug"
         )

@@ -5,7 +5,6 @@ withheld amounts per benefits payment for the benefits system to deduct."""
 from __future__ import annotations
 
 import os
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -24,14 +23,10 @@ from ontzorging.adapters.schema import (
 )
 from ontzorging.batches.service import write_missing_files
 from ontzorging.domain.allocation import WITHHOLDABLE_KINDS
+from ontzorging.domain.money import euro_decimal
 from ontzorging.reports.overviews import write_text_atomically
 from ontzorging.reports.spreadsheet_cells import neutralise_frame
 from ontzorging.settings import Settings
-
-
-def _euro(cents: int) -> Decimal:
-    return (Decimal(int(cents)) / 100).quantize(Decimal("0.01"))
-
 
 EURO_FORMAT = "#,##0.00"
 """Excel's number format for euro columns (Dutch Excel shows 1.334,23)."""
@@ -104,7 +99,7 @@ def _in_dutch(frame: pd.DataFrame) -> pd.DataFrame:
     """Cents become euros (one column, not both); headers become Dutch."""
     frame = frame.copy()
     if "total_cents" in frame:
-        frame[EURO] = frame.pop("total_cents").map(_euro)
+        frame[EURO] = frame.pop("total_cents").map(euro_decimal)
     return frame.rename(columns=_HEADERS)
 
 
@@ -245,8 +240,8 @@ def withheld_frame(conn: Connection, run_id: int) -> pd.DataFrame:
         left[int(allocation_id)] = available - part
         withheld.append(part)
     pays["withheld_cents"] = withheld
-    pays["withheld_eur"] = pays["withheld_cents"].map(_euro)
-    pays["pay_to_client_eur"] = (pays["amount_cents"] - pays["withheld_cents"]).map(_euro)
+    pays["withheld_eur"] = pays["withheld_cents"].map(euro_decimal)
+    pays["pay_to_client_eur"] = (pays["amount_cents"] - pays["withheld_cents"]).map(euro_decimal)
     return pays.drop(columns=["allocation_id"])
 
 

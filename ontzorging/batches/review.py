@@ -2,36 +2,29 @@
 
 Totals per kind and per creditor, the largest transfers, the creditors and
 IBANs that are new or changed since the previous batch, and the SHA-256 of
-the file(s): recorded for a released batch, rendered (written nowhere) for
-one awaiting approval. Payments to clients are shown by household id only:
-the review is printed and passed around, a client's name and IBAN stay out."""
+the file(s) with the batch digest: recorded for a released batch, rendered
+(written nowhere) for one awaiting approval, byte for byte the file(s)
+approval writes (see ``service.approval_digest``). Payments to clients are
+shown by household id only: the review is printed and passed around, a
+client's name and IBAN stay out."""
 
 from __future__ import annotations
 
-import hashlib
 from collections import defaultdict
-from datetime import datetime
 from typing import Any, Final
 
 from sqlalchemy import Connection, func, select
 
 from ontzorging.adapters.schema import batches, creditors, payment_instructions
-from ontzorging.batches.service import preview_files, show_batch
+from ontzorging.batches.service import approval_digest, combined_sha256, show_batch
+from ontzorging.domain.money import euro_nl
+from ontzorging.domain.vocabulary import BatchStatus
 from ontzorging.settings import Settings
 
 LARGEST_SHOWN: Final = 10
 
 
-def euro_nl(cents: int) -> str:
-    """``133423`` -> ``1.334,23`` (Dutch notation, no currency sign)."""
-    sign = "-" if cents < 0 else ""
-    whole = f"{abs(cents) // 100:,}".replace(",", ".")
-    return f"{sign}{whole},{abs(cents) % 100:02d}"
-
-
-def batch_review(
-    conn: Connection, batch_id: int, settings: Settings, now: datetime
-) -> dict[str, Any]:
+def batch_review(conn: Connection, batch_id: int, settings: Settings) -> dict[str, Any]:
     review = show_batch(conn, batch_id)
     pi = payment_instructions
     rows = conn.execute(
@@ -82,7 +75,7 @@ def batch_review(
         for row in largest
     ]
     review["new_or_changed"] = _new_or_changed(conn, batch_id)
-    review["file_digests"] = _digests(conn, review, settings, now)
+    review["file_digests"], review["batch_sha256"] = _digests(conn, review, settings)
     return review
 
 
@@ -124,26 +117,30 @@ def _new_or_changed(conn: Connection, batch_id: int) -> list[dict[str, Any]]:
 
 
 def _digests(
-    conn: Connection, review: dict[str, Any], settings: Settings, now: datetime
-) -> list[dict[str, Any]]:
-    if review["status"] == "released":
-        return [
-            {"file_name": name, "sha256": digest, "recorded": True}
-            for name, digest in review["sha256"].items()
-        ]
-    if review["status"] != "awaiting_approval":
-        return []
-    return [
+    conn: Connection, review: dict[str, Any], settings: Settings
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The file(s) and the batch digest: recorded once released, rendered as
+    approval would write them while the batch awaits approval."""
+    if review["status"] == BatchStatus.RELEASED:
+        recorded = list(review["sha256"].items())
+        files = [{"file_name": n, "sha256": d, "recorded": True} for n, d in recorded]
+        complete = recorded and not review["files_pending"]
+        return files, combined_sha256([d for _n, d in recorded]) if complete else None
+    if review["status"] != BatchStatus.AWAITING_APPROVAL:
+        return [], None
+    digest = approval_digest(conn, review["id"], settings)
+    files = [
         {
-            "file_name": row["file_name"],
-            "count": row["count"],
-            "total_cents": row["total_cents"],
-            "sha256": hashlib.sha256(data).hexdigest() if data is not None else None,
+            "file_name": f.file_name,
+            "count": f.count,
+            "total_cents": f.total_cents,
+            "sha256": f.sha256,
             "recorded": False,
-            "problem": problem,
+            "problem": f.problem,
         }
-        for row, data, problem in preview_files(conn, review["id"], settings, now)
+        for f in digest.files
     ]
+    return files, digest.sha256
 
 
 def review_lines(review: dict[str, Any]) -> list[str]:
@@ -181,13 +178,17 @@ def review_lines(review: dict[str, Any]) -> list[str]:
     for f in review["file_digests"]:
         digest = f["sha256"] or f"cannot be written: {f.get('problem')}"
         out.append(f"  {f['file_name']}  {digest}")
-    if review["status"] == "awaiting_approval":
-        out.append("  (rendered as approval writes them, written nowhere yet)")
-        if review.get("sha256_to_approve"):
-            out.append(f"  SHA-256 to approve: {review['sha256_to_approve']}")
-        if review.get("approved_by"):
-            out.append(
-                f"  approved by {', '.join(review['approved_by'])} "
-                f"({len(review['approved_by'])} of {review['approvals_required']})"
-            )
+    if review["batch_sha256"]:
+        out.append(f"  Batch SHA-256: {review['batch_sha256']}")
+    if review["status"] == BatchStatus.AWAITING_APPROVAL:
+        out.append(
+            "  (rendered now, written nowhere: approval writes exactly these bytes unless the "
+            "batch or the municipality's settings change; approve with "
+            f"`batches approve {review['id']} --sha256 <batch SHA-256>` to be sure)"
+        )
+    if review.get("approved_by"):
+        out.append(
+            f"  approved by {', '.join(review['approved_by'])} "
+            f"({len(review['approved_by'])} of {review['approvals_required']})"
+        )
     return out

@@ -4,10 +4,15 @@ reject them, and write the pain.001 files.
 
 Every file of a batch is rendered and validated before the release is
 committed; a payment that cannot be written is taken out of the batch
-instead of being released without a file. Ids (EndToEndId, MsgId, PmtInfId)
-and the file's creation time are stored before any file is written, so a
-file can always be rendered again byte for byte from the database (after a
-crash between commit and write). Each file's delivery is recorded as soon as
+instead of being released without a file. Everything a file carries is
+fixed when the batch is gathered: the EndToEndIds, the creation time
+(CreDtTm), the pain.001 version and the number of transactions per file are
+stored on the batch, MsgId and PmtInfId follow from the batch id and the
+file's sequence, the transactions go in instruction id order. Rendering is a
+function of stored data (and the municipality's debtor settings), so the
+file shown with its SHA-256 before approval (:func:`approval_digest`) is the
+file approval writes, and a file can be rendered again byte for byte after a
+crash between commit and write. Each file's delivery is recorded as soon as
 it is in the outbox, so a file is delivered once."""
 
 from __future__ import annotations
@@ -99,6 +104,49 @@ class BatchUnwritable(BatchRefused):
         super().__init__("\n".join([*lines, outcome] if outcome else lines))
 
 
+class DigestMismatch(BatchRefused):
+    """The file(s) approval would write now are not the ones the approver checked."""
+
+
+@dataclass(frozen=True)
+class FileDigest:
+    """One file approval would write: its name, content and SHA-256 (None
+    with the problem when it cannot be written)."""
+
+    file_name: str
+    count: int
+    total_cents: int
+    sha256: str | None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchDigest:
+    """The file(s) approval of a batch would write now. ``sha256`` is the one
+    value an approver checks and approves (:func:`combined_sha256`); None
+    when a file cannot be written."""
+
+    batch_id: int
+    files: tuple[FileDigest, ...]
+
+    @property
+    def sha256(self) -> str | None:
+        digests = [f.sha256 for f in self.files]
+        if not digests or any(d is None for d in digests):
+            return None
+        return combined_sha256([d for d in digests if d is not None])
+
+
+def combined_sha256(file_digests: Sequence[str]) -> str:
+    """The batch digest: the file's own SHA-256 for a batch of one file; for
+    several, the SHA-256 of their SHA-256s in file order, each as 64 lowercase
+    hex digits followed by a newline (``printf '%s\\n' D1 D2 D3 | sha256sum``)."""
+    if len(file_digests) == 1:
+        return file_digests[0]
+    text = "".join(f"{d}\n" for d in file_digests)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
 class DeliveryConflict(Refused):
     """The outbox holds another file under the name of a file not yet delivered."""
 
@@ -127,6 +175,11 @@ def gather_batches(
                 total_cents=sum(r.amount_cents for r in items),
                 created_at=now,
                 run_id=run_id,
+                # The file(s) carry these, whenever they are approved: in the
+                # configured zone, as SQLite keeps the wall time only.
+                file_created_at=_local(now, settings),
+                pain_version=settings.sepa.version,
+                max_per_file=settings.sepa.max_transactions_per_file,
             )
         ).inserted_primary_key[0]  # type: ignore[index]
         item_ids = [row.id for row in items]
@@ -187,14 +240,15 @@ def release_batch(
     actor: str,
     now: datetime,
     settings: Settings,
-    files_created_at: datetime | None = None,
+    *,
+    expected_sha256: str | None = None,
 ) -> bool:
     """Approve: render and validate every file, record the files, mark the
     instructions released, book the release. Returns False when the batch was
     released before (nothing done). Raises :class:`BatchUnwritable` before
-    changing anything when a file cannot be written. ``files_created_at``:
-    the files' creation time (default ``now``), so that a file approved by
-    its SHA-256 beforehand is written with exactly those bytes."""
+    changing anything when a file cannot be written, and
+    :class:`DigestMismatch` when ``expected_sha256`` (the batch digest the
+    approver checked) is not the digest of the file(s) it would write."""
     batch = _batch(conn, batch_id)
     if batch["status"] == "released":
         return False
@@ -204,14 +258,14 @@ def release_batch(
         )
     if not actor.strip():
         raise BatchRefused("approval needs the name of the person who approves")
-    pi = payment_instructions
-    items = (
-        conn.execute(select(pi).where(pi.c.batch_id == batch_id).order_by(pi.c.id)).mappings().all()
-    )
-    plan = _plan_files(batch, items, settings, files_created_at or now)
-    unwritable, problems = _unwritable(batch, plan, items, settings)
+    items = _batch_items(conn, batch_id)
+    rendered = _render_plan(batch, items, settings)
+    unwritable, problems = _unwritable(batch, rendered, settings)
     if unwritable or problems:
         raise BatchUnwritable(batch_id, unwritable, problems)
+    if expected_sha256 is not None:
+        _require_digest(_digest_of(batch_id, rendered), expected_sha256)
+    plan = [file_row for file_row, _rows, _data, _error in rendered]
     conn.execute(payment_files.insert(), plan)
     _set_status(conn, [r["id"] for r in items], "released", actor, now, "batch approved")
     _book_release(conn, batch_id, items, batch["execution_date"], now)
@@ -231,12 +285,84 @@ def release_batch(
     return True
 
 
-def _plan_files(
-    batch: Any, items: Sequence[Any], settings: Settings, now: datetime
-) -> list[dict[str, Any]]:
-    """The payment_files rows of a release: one per chunk of at most
-    ``max_transactions_per_file`` instructions, in instruction id order."""
-    per_file = settings.sepa.max_transactions_per_file
+def _require_digest(digest: BatchDigest, expected: str) -> None:
+    given = expected.strip().lower()
+    if digest.sha256 == given:
+        return
+    files = ", ".join(f"{f.file_name} {f.sha256}" for f in digest.files)
+    raise DigestMismatch(
+        f"batch {digest.batch_id} not approved: the SHA-256 given ({given}) is not that of "
+        f"the file(s) approval would write now ({digest.sha256}; {files}). The batch or the "
+        f"settings changed since it was checked; nothing was written. Check it again "
+        f"(batches show {digest.batch_id}) and approve the SHA-256 shown there."
+    )
+
+
+_Rendered = tuple[dict[str, Any], Sequence[Any], bytes | None, PaymentsError | None]
+
+
+def _render_plan(batch: Any, items: Sequence[Any], settings: Settings) -> list[_Rendered]:
+    """Every planned file with its instructions, rendered and validated: its
+    bytes, or the error why it cannot be written."""
+    rendered: list[_Rendered] = []
+    start = 0
+    for file_row in _plan_files(batch, items, settings):
+        rows = items[start : start + file_row["count"]]
+        start += file_row["count"]
+        try:
+            data = _render_rows(file_row, batch["execution_date"], rows, settings)
+        except PaymentsError as exc:
+            rendered.append((file_row, rows, None, exc))
+        else:
+            rendered.append((file_row, rows, data, None))
+    return rendered
+
+
+def _digest_of(batch_id: int, rendered: Sequence[_Rendered]) -> BatchDigest:
+    return BatchDigest(
+        batch_id,
+        tuple(
+            FileDigest(
+                file_row["file_name"],
+                file_row["count"],
+                file_row["total_cents"],
+                hashlib.sha256(data).hexdigest() if data is not None else None,
+                str(error).splitlines()[0] if error is not None else None,
+            )
+            for file_row, _rows, data, error in rendered
+        ),
+    )
+
+
+def approval_digest(conn: Connection, batch_id: int, settings: Settings) -> BatchDigest:
+    """The file(s) approval of a batch awaiting approval would write now and
+    their SHA-256 (per file and the batch digest), rendered and written
+    nowhere. The same stored values make the same bytes, so this is what an
+    approver checks and what ``batches approve --sha256`` (or a web approval)
+    binds to; a payment taken out, a batch rebatched or other debtor
+    settings make another digest."""
+    batch = _batch(conn, batch_id)
+    if batch["status"] != "awaiting_approval":
+        raise BatchRefused(f"batch {batch_id} is {batch['status']}; approval writes no file for it")
+    return _digest_of(batch_id, _render_plan(batch, _batch_items(conn, batch_id), settings))
+
+
+def _batch_items(conn: Connection, batch_id: int) -> Sequence[Any]:
+    """A batch's instructions in the order of its files."""
+    pi = payment_instructions
+    return (
+        conn.execute(select(pi).where(pi.c.batch_id == batch_id).order_by(pi.c.id)).mappings().all()
+    )
+
+
+def _plan_files(batch: Any, items: Sequence[Any], settings: Settings) -> list[dict[str, Any]]:
+    """The payment_files rows of a release: one per chunk of at most the
+    batch's transactions per file, in instruction id order, with the values
+    stored when the batch was gathered (a batch from before migration 0005:
+    its created_at and the settings)."""
+    per_file = batch["max_per_file"] or settings.sepa.max_transactions_per_file
+    version = batch["pain_version"] or settings.sepa.version
+    created_at = _local(batch["file_created_at"] or batch["created_at"], settings)
     plan = []
     for sequence, start in enumerate(range(0, len(items), per_file), start=1):
         chunk = items[start : start + per_file]
@@ -248,36 +374,28 @@ def _plan_files(
                 "file_name": f"pain001-{batch['execution_date']:%Y%m%d}-{name}.xml",
                 "message_id": f"{ID_PREFIX}-{name}",
                 "payment_info_id": f"{ID_PREFIX}-{name}-P",
-                "version": settings.sepa.version,
+                "version": version,
                 "count": len(chunk),
                 "total_cents": sum(r["amount_cents"] for r in chunk),
-                # In the configured zone: SQLite keeps the wall time only, and the
-                # file written later must equal the one validated now.
-                "created_at": _local(now, settings),
+                "created_at": created_at,
             }
         )
     return plan
 
 
 def _unwritable(
-    batch: Any, plan: list[dict[str, Any]], items: Sequence[Any], settings: Settings
+    batch: Any, rendered: Sequence[_Rendered], settings: Settings
 ) -> tuple[list[Unwritable], list[str]]:
-    """Render and validate (XSD and EPC rules) every planned file. For a file
-    that fails, each instruction is rendered alone to find the ones to blame;
-    a fault no instruction explains is the file's own."""
+    """For a planned file that fails, each instruction is rendered alone to
+    find the ones to blame; a fault no instruction explains is the file's own."""
     unwritable: list[Unwritable] = []
     problems: list[str] = []
-    start = 0
-    for file_row in plan:
-        rows = items[start : start + file_row["count"]]
-        start += file_row["count"]
-        try:
-            _render_rows(file_row, batch["execution_date"], rows, settings)
-        except PaymentsError as exc:
+    for file_row, rows, _data, error in rendered:
+        if error is not None:
             found = _instructions_to_blame(file_row, batch["execution_date"], rows, settings)
             unwritable += found
             if not found:
-                problems.append(f"file {file_row['file_name']}: {exc}")
+                problems.append(f"file {file_row['file_name']}: {error}")
     return unwritable, problems
 
 
@@ -378,7 +496,8 @@ def approve_batch(
     actor: str,
     now: datetime,
     settings: Settings,
-    files_created_at: datetime | None = None,
+    *,
+    expected_sha256: str | None = None,
 ) -> bool:
     """``batches approve``: the release in one transaction (see
     :func:`release_batch`). When payments cannot be written nothing is
@@ -387,7 +506,9 @@ def approve_batch(
     and approves what is left. The caller holds the run lock."""
     try:
         with engine.begin() as conn:
-            return release_batch(conn, batch_id, actor, now, settings, files_created_at)
+            return release_batch(
+                conn, batch_id, actor, now, settings, expected_sha256=expected_sha256
+            )
     except BatchUnwritable as exc:
         if not exc.instructions:
             raise
@@ -820,29 +941,3 @@ def show_batch(conn: Connection, batch_id: int) -> dict[str, Any]:
     ).all()
     item["per_kind"] = [{"kind": k, "count": n, "total_cents": int(t)} for k, n, t in kinds]
     return item
-
-
-def preview_files(
-    conn: Connection, batch_id: int, settings: Settings, now: datetime
-) -> list[tuple[dict[str, Any], bytes | None, str | None]]:
-    """The file(s) approval at ``now`` would write, rendered as approval
-    renders them and written nowhere: per file its row, its bytes (None when
-    it cannot be written) and the problem. A file carries its creation time,
-    so approval at another moment writes other bytes."""
-    batch = _batch(conn, batch_id)
-    pi = payment_instructions
-    items = (
-        conn.execute(select(pi).where(pi.c.batch_id == batch_id).order_by(pi.c.id)).mappings().all()
-    )
-    previews: list[tuple[dict[str, Any], bytes | None, str | None]] = []
-    start = 0
-    for row in _plan_files(batch, items, settings, now):
-        chunk = items[start : start + row["count"]]
-        start += row["count"]
-        try:
-            previews.append(
-                (row, _render_rows(row, batch["execution_date"], chunk, settings), None)
-            )
-        except PaymentsError as exc:
-            previews.append((row, None, str(exc).splitlines()[0]))
-    return previews

@@ -10,9 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-STATUS_REASONS: Final = {
-    "succeeded_with_rejections": "an inbox file was quarantined or skipped: see quarantine/",
-    "succeeded_with_problems": "part of the work failed (see the problems listed)",
+from ontzorging.domain.vocabulary import RunStatus
+
+STATUS_REASONS: Final[dict[str, str]] = {
+    RunStatus.SUCCEEDED_WITH_REJECTIONS: (
+        "an inbox file was quarantined or skipped: see quarantine/"
+    ),
+    RunStatus.SUCCEEDED_WITH_PROBLEMS: "part of the work failed (see the problems listed)",
 }
 """Run statuses that are done but not clean, and what to look at."""
 

@@ -29,6 +29,7 @@ from ontzorging.adapters.progress import Progress, reporting
 from ontzorging.adapters.schema import ACTOR_NAME_MAX_CHARS, REASON_MAX_CHARS
 from ontzorging.bootstrap import App, ClockError, HomeNotWritable, bootstrap, resolve_home
 from ontzorging.domain.errors import InvariantBroken, OntzorgingError, Refused
+from ontzorging.domain.money import euro_nl, euro_sign
 from ontzorging.domain.periods import format_month, parse_month
 from ontzorging.entrypoints.attention import needs_attention
 from ontzorging.intake.parsing.problems import FileRejected
@@ -268,7 +269,20 @@ class JsonUsageGroup(click.Group):
         sys.exit(returned if isinstance(returned, int) else 0)  # ctx.exit(n) returns n
 
 
+class Sha256Hex(click.ParamType):
+    """A SHA-256 as `batches show` prints it: 64 hexadecimal digits."""
+
+    name = "HEX"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip().lower()
+        if len(text) != 64 or any(char not in "0123456789abcdef" for char in text):
+            self.fail("a SHA-256 is 64 hexadecimal digits, as `batches show` prints it", param, ctx)
+        return text
+
+
 ACTOR_NAME = PlainText("NAME", ACTOR_NAME_MAX_CHARS)
+SHA256_HEX = Sha256Hex()
 REASON = PlainText("TEXT", REASON_MAX_CHARS)
 
 
@@ -492,29 +506,23 @@ def statement(household_id: str, period: str) -> None:
     emit(data, lambda: _print_statement(data))
 
 
-def _euro(cents: int) -> str:
-    sign = "-" if cents < 0 else ""
-    whole = f"{abs(cents) // 100:,}".replace(",", ".")
-    return f"{sign}€ {whole},{abs(cents) % 100:02d}"
-
-
 def _print_statement(d: dict[str, Any]) -> None:
     click.echo(
         f"Household {d['household_id']}, {d['period']} "
         f"({'in ontzorging' if d['in_ontzorging'] else 'not in ontzorging'}, "
         f"period {d['period_start']} to {d['period_end']})"
     )
-    click.echo(f"  income                {_euro(d['income_cents']):>14}")
+    click.echo(f"  income                {euro_sign(d['income_cents']):>14}")
     for row in d["paid"]:
         click.echo(
-            f"  paid {row['kind']:<16} {_euro(row['amount_cents']):>14}  "
+            f"  paid {row['kind']:<16} {euro_sign(row['amount_cents']):>14}  "
             f"{row['creditor_id']} ({row['status']})"
         )
     if d["reserved_cents"]:
-        click.echo(f"  reserved              {_euro(d['reserved_cents']):>14}")
+        click.echo(f"  reserved              {euro_sign(d['reserved_cents']):>14}")
     for row in d["shortfall"]:
-        click.echo(f"  shortfall {row['kind']:<11} {_euro(row['amount_cents']):>14}")
-    click.echo(f"  payout to client      {_euro(d['payout_to_client_cents']):>14}")
+        click.echo(f"  shortfall {row['kind']:<11} {euro_sign(row['amount_cents']):>14}")
+    click.echo(f"  payout to client      {euro_sign(d['payout_to_client_cents']):>14}")
 
 
 @main.group()
@@ -593,7 +601,7 @@ def batches_list() -> None:
             pending = f" (not yet written: {waiting})" if waiting else ""
             click.echo(
                 f"{b['id']:>5} {b['status']:<18} {b['execution_date']} {b['count']:>7} "
-                f"{_euro(b['total_cents']):>16}  {' '.join(b['files'])}{pending}"
+                f"{euro_sign(b['total_cents']):>16}  {' '.join(b['files'])}{pending}"
             )
 
     emit(items, human)
@@ -628,8 +636,15 @@ def batches_show(batch_id: int) -> None:
     is_flag=True,
     help="Do not ask for confirmation (asked only on a terminal, never under --json).",
 )
+@click.option(
+    "--sha256",
+    "expected_sha256",
+    type=SHA256_HEX,
+    help="The batch SHA-256 you checked in `batches show`: approve only if the file(s) "
+    "written now are exactly those; otherwise nothing is written (exit 1).",
+)
 @handled
-def batches_approve(batch_id: int, actor: str, yes: bool) -> None:
+def batches_approve(batch_id: int, actor: str, yes: bool, expected_sha256: str | None) -> None:
     """Approve a batch: its pain.001 file(s) are written to outbox/sepa/.
 
     With sepa.approvals_required = 2 this is one of two approvals: the batch
@@ -638,7 +653,9 @@ def batches_approve(batch_id: int, actor: str, yes: bool) -> None:
 
     Every file is rendered and validated first; a payment that cannot be
     written is taken out of the batch (cancelled, the money stays held) and
-    nothing is released (exit 1): check the batch and approve it again."""
+    nothing is released (exit 1): check the batch and approve it again.
+    With --sha256 the batch is approved only when its file(s) are byte for
+    byte the ones reviewed in `batches show`."""
     from ontzorging.adapters.locking import run_lock
     from ontzorging.batches.approvals import approve
     from ontzorging.batches.service import list_batches
@@ -655,6 +672,7 @@ def batches_approve(batch_id: int, actor: str, yes: bool) -> None:
             app.settings,
             app.home.path("outbox/sepa"),
             app.home.path("reports"),
+            sha256=expected_sha256,
         )
         with app.engine.connect() as conn:
             item = next(b for b in list_batches(conn) if b["id"] == batch_id)
@@ -687,7 +705,6 @@ def _stdin_is_terminal() -> bool:
 def _confirm_approval(app: App, batch_id: int, actor: str) -> None:
     """Show the totals and ask; "no" leaves the batch as it is (exit 1)."""
     from ontzorging.batches.approvals import review_for_approval
-    from ontzorging.batches.review import euro_nl
 
     with app.engine.connect() as conn:
         review = review_for_approval(conn, batch_id, app.settings)
@@ -698,6 +715,8 @@ def _confirm_approval(app: App, batch_id: int, actor: str) -> None:
     changed = len(review["new_or_changed"])
     if changed:
         click.echo(f"  {changed} creditor(s) new or with a changed IBAN: see `batches show`")
+    if review["batch_sha256"]:
+        click.echo(f"  batch SHA-256 {review['batch_sha256']}")
     question = (
         f"Approve batch {batch_id} as {actor}: {review['count']} transfer(s), "
         f"EUR {euro_nl(review['total_cents'])}, execution date {review['execution_date']}?"
@@ -752,7 +771,7 @@ def bijstand_held() -> None:
             click.echo(
                 f"{r['payment_id']}  repeats {r['duplicate_of']}  "
                 f"household {r['household_id'] or '-'}  {r['period']} {r['kind']} "
-                f"{_euro(r['amount_cents'])} on {r['payout_date']}"
+                f"{euro_sign(r['amount_cents'])} on {r['payout_date']}"
             )
 
     emit(items, human)
@@ -821,7 +840,7 @@ def payments_list(status: str | None) -> None:
             payee = f"creditor {r['creditor_id']}" if r["creditor_id"] else "the client"
             click.echo(
                 f"{r['payment_id']}  household {r['household_id'] or '-'}  {r['period']} "
-                f"{r['kind']} {_euro(r['amount_cents'])} to {payee}: {r['status']} "
+                f"{r['kind']} {euro_sign(r['amount_cents'])} to {payee}: {r['status']} "
                 f"({r['reason_code'] or '?'}: {r['reason']})"
             )
 
@@ -855,7 +874,7 @@ def payments_resolve(payment_id: str, decision: str | None, actor: str, note: st
         data,
         lambda: click.echo(
             f"payment {payment_id}: {what} in the next nightly run's batch as payment "
-            f"{data['new_payment_id']} ({_euro(data['amount_cents'])} to {data['payee_iban']})"
+            f"{data['new_payment_id']} ({euro_sign(data['amount_cents'])} to {data['payee_iban']})"
         ),
     )
 
@@ -890,10 +909,11 @@ def signals_resolve(signal_id: int, actor: str, note: str) -> None:
 @handled
 def check() -> None:
     """Check the invariants of ledger and payments; exit 1 on any violation."""
-    from ontzorging.integrity.checks import check_all
+    from ontzorging.integrity.checks import check_all, released_files_unchanged
 
-    with _app(read_only=True).engine.connect() as conn:
-        problems = check_all(conn)
+    app = _app(read_only=True)
+    with app.engine.connect() as conn:
+        problems = check_all(conn) + released_files_unchanged(conn, app.home.path("outbox/sepa"))
     emit(
         {"ok": not problems, "problems": problems},
         lambda: click.echo("\n".join(problems) if problems else "ok: no violations"),

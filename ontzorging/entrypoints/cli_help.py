@@ -62,7 +62,10 @@ HELP: Final[dict[str, tuple[str | None, str]]] = {
         "ontzorging batches list",
     ),
     "batches show": (None, "ontzorging batches show 12"),
-    "batches approve": (None, 'ontzorging batches approve 12 --by "M. de Vries"'),
+    "batches approve": (
+        None,
+        'ontzorging batches approve 12 --by "M. de Vries" --sha256 <batch SHA-256 of batches show>',
+    ),
     "batches reject": (
         "Reject a batch: its payments are cancelled (the money stays held) or, "
         "with --rebatch, put back for the next run.",

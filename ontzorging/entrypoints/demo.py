@@ -20,6 +20,7 @@ from ontzorging.batches.approvals import approve
 from ontzorging.batches.service import list_batches
 from ontzorging.bootstrap import App, bootstrap
 from ontzorging.domain.errors import Refused
+from ontzorging.domain.money import euro_nl
 from ontzorging.domain.periods import format_month
 from ontzorging.entrypoints import demo_data
 from ontzorging.intake.imports import import_file
@@ -251,7 +252,7 @@ def _outputs(app: App) -> dict[str, list[str]]:
 
 
 def _euro(cents: int) -> str:
-    return f"{cents / 100:>9.2f}".replace(".", ",")
+    return f"{euro_nl(cents):>9}"
 
 
 def _print_summary(

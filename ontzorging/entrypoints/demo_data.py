@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from ontzorging.domain.money import euro_nl
+
 CREDITORS = """creditor_id;name;iban;bic;kind
 WOON;Woonstichting 's-Hertogenbosch;NL49TRIO0390123456;;huur
 ENER;Energie Voorbeeld B.V.;NL22SNSB0912345678;;energie
@@ -66,10 +68,6 @@ BSN = {
 MONTHS = tuple(date(2026, m, 1) for m in range(2, 9))
 
 
-def _euro(cents: int) -> str:
-    return f"{cents // 100},{cents % 100:02d}"
-
-
 def bijstand_file(month: date) -> str:
     """The benefits run of ``month``: paid on the 26th for that month."""
     payout = month.replace(day=26).isoformat()
@@ -82,7 +80,9 @@ def bijstand_file(month: date) -> str:
             # Only E's period (10 Feb - 9 Aug) reaches August; F still has
             # bijstand and a voluntary energy payment after its period.
             continue
-        lines.append(f"{period}-{hid};{BSN[hid]};{period};levensonderhoud;{_euro(cents)};{payout};")
+        lines.append(
+            f"{period}-{hid};{BSN[hid]};{period};levensonderhoud;{euro_nl(cents, thousands=False)};{payout};"
+        )
     if month == date(2026, 3, 1):
         # A later back payment for E's February covers part of its shortfall.
         lines.append(f"2026-02-E-nabetaling;{BSN['E']};2026-02;nabetaling;100,00;{payout};")

@@ -4,8 +4,12 @@ this catches what a bug or a hand edit of the database would break."""
 
 from __future__ import annotations
 
+import hashlib
+from pathlib import Path
+
 from sqlalchemy import Connection, case, exists, func, select
 
+from ledger import accounts
 from ledger.check import MAX_REPORTED, check_ledger
 from ledger.schema import ledger_postings
 from ontzorging.adapters.schema import (
@@ -13,10 +17,12 @@ from ontzorging.adapters.schema import (
     allocations,
     obligations,
     payment_decisions,
+    payment_files,
     payment_instructions,
 )
+from ontzorging.domain.vocabulary import InstructionStatus
 
-UNRELEASED = ("pending",)
+UNRELEASED = (InstructionStatus.PENDING,)
 
 
 def check_all(conn: Connection) -> list[str]:
@@ -33,34 +39,94 @@ def check_all(conn: Connection) -> list[str]:
 
 def _instructions_match_their_booking(conn: Connection) -> list[str]:
     """Each booking that created payment instructions owes exactly what they
-    pay: an instruction whose amount was changed afterwards (the bank would
-    pay something else than the ledger booked) is found here, whatever its
-    status. Only the booking's credits to payables count: a release or a
-    reversal is an entry of its own."""
-    pi, p = payment_instructions, ledger_postings
-    instructed = (
-        select(pi.c.entry_id, func.sum(pi.c.amount_cents).label("cents"))
-        .group_by(pi.c.entry_id)
-        .subquery()
-    )
-    owed = (
-        select(p.c.entry_id, (-func.sum(p.c.amount_cents)).label("cents"))
-        .where(p.c.account.like("Liabilities:%:Payable:%"), p.c.amount_cents < 0)
-        .group_by(p.c.entry_id)
-        .subquery()
-    )
+    pay, to whom they pay it: an instruction whose amount or payee was changed
+    afterwards (the bank would pay something else, or someone else, than the
+    ledger booked) is found here, whatever its status. Only the booking's
+    credits to payables count: a release or a cancellation is an entry of its
+    own. Read a page of entries at a time, so memory stays bounded."""
+    problems: list[str] = []
+    last = conn.execute(select(func.max(payment_instructions.c.entry_id))).scalar() or 0
+    for first in range(0, int(last) + 1, CHECK_PAGE_ENTRIES):
+        span = (first, first + CHECK_PAGE_ENTRIES - 1)
+        instructed, booked = _instructed_page(conn, span), _booked_page(conn, span)
+        for entry in sorted(instructed):
+            problem = _booking_problem(entry, instructed[entry], booked.get(entry, {}))
+            if problem:
+                problems.append(problem)
+            if len(problems) >= MAX_REPORTED:
+                return problems
+    return problems
+
+
+CHECK_PAGE_ENTRIES = 20_000
+
+
+def _instructed_page(conn: Connection, span: tuple[int, int]) -> dict[int, dict[str, int]]:
+    pi = payment_instructions
     rows = conn.execute(
-        select(instructed.c.entry_id, instructed.c.cents, func.coalesce(owed.c.cents, 0))
-        .outerjoin(owed, owed.c.entry_id == instructed.c.entry_id)
-        .where(instructed.c.cents != func.coalesce(owed.c.cents, 0))
-        .order_by(instructed.c.entry_id)
-        .limit(MAX_REPORTED)
-    ).all()
-    return [
-        f"ledger entry {entry}: its payment instructions pay {int(paid)} cents "
-        f"but it booked {int(booked)} cents to pay"
-        for entry, paid, booked in rows
-    ]
+        select(pi.c.entry_id, pi.c.household_id, pi.c.creditor_id, func.sum(pi.c.amount_cents))
+        .where(pi.c.entry_id.between(*span))
+        .group_by(pi.c.entry_id, pi.c.household_id, pi.c.creditor_id)
+    )
+    found: dict[int, dict[str, int]] = {}
+    for entry, household, creditor, cents in rows:
+        account = accounts.payable(household, creditor or accounts.CLIENT)
+        by_account = found.setdefault(entry, {})
+        by_account[account] = by_account.get(account, 0) + int(cents)
+    return found
+
+
+def _booked_page(conn: Connection, span: tuple[int, int]) -> dict[int, dict[str, int]]:
+    p = ledger_postings
+    rows = conn.execute(
+        select(p.c.entry_id, p.c.account, -func.sum(p.c.amount_cents))
+        .where(
+            p.c.entry_id.between(*span),
+            p.c.account.like("Liabilities:%:Payable:%"),
+            p.c.amount_cents < 0,
+        )
+        .group_by(p.c.entry_id, p.c.account)
+    )
+    found: dict[int, dict[str, int]] = {}
+    for entry, account, cents in rows:
+        found.setdefault(entry, {})[account] = int(cents)
+    return found
+
+
+def _booking_problem(entry: int, instructed: dict[str, int], booked: dict[str, int]) -> str:
+    paid, owed = sum(instructed.values()), sum(booked.values())
+    if paid != owed:
+        return (
+            f"ledger entry {entry}: its payment instructions pay {paid} cents "
+            f"but it booked {owed} cents to pay"
+        )
+    for account in sorted(instructed.keys() | booked.keys()):
+        if instructed.get(account, 0) != booked.get(account, 0):
+            return (
+                f"ledger entry {entry}: its payment instructions pay {instructed.get(account, 0)}"
+                f" cents to {account} but it booked {booked.get(account, 0)} cents to pay there"
+            )
+    return ""
+
+
+def released_files_unchanged(conn: Connection, outbox: Path) -> list[str]:
+    """A released payment file still in the outbox has the bytes whose SHA-256
+    was recorded when it was written: the bank gets what was approved. A file
+    that is gone was taken by finance (that is the outbox's purpose)."""
+    problems = []
+    rows = conn.execute(
+        select(payment_files.c.file_name, payment_files.c.sha256, payment_files.c.batch_id)
+        .where(payment_files.c.sha256.is_not(None))
+        .order_by(payment_files.c.id)
+    )
+    for name, recorded, batch in rows:
+        path = outbox / name
+        if path.is_file() and sha256_of(path) != recorded:
+            problems.append(
+                f"payment file {name} (batch {batch}): its bytes no longer match the SHA-256 "
+                f"recorded when it was written ({recorded[:12]}...): do not send it to the bank"
+            )
+    return problems
 
 
 def _allocations_conserve(conn: Connection) -> list[str]:
@@ -138,7 +204,7 @@ def _payables_match_instructions(conn: Connection) -> list[str]:
     return problems[:MAX_REPORTED]
 
 
-HELD_STATUSES = ("rejected", "returned")
+HELD_STATUSES = (InstructionStatus.REJECTED, InstructionStatus.RETURNED)
 
 
 def _held_matches_undecided(conn: Connection) -> list[str]:
@@ -170,3 +236,11 @@ def _held_matches_undecided(conn: Connection) -> list[str]:
                 f"{payments_cents}"
             )
     return problems[:MAX_REPORTED]
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

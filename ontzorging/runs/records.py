@@ -13,6 +13,7 @@ from sqlalchemy import Engine, select
 
 from ontzorging.adapters.logs import bind_run, event
 from ontzorging.adapters.schema import runs
+from ontzorging.domain.vocabulary import RunStatus
 
 _log = logging.getLogger("ontzorging.runs")
 
@@ -23,16 +24,16 @@ def start_run(engine: Engine, kind: str, as_of: date, now: datetime) -> int:
     with engine.begin() as conn:
         conn.execute(
             runs.update()
-            .where(runs.c.status == "running")
+            .where(runs.c.status == RunStatus.RUNNING)
             .values(
-                status="interrupted",
+                status=RunStatus.INTERRUPTED,
                 finished_at=now,
                 error="the process stopped before the run finished",
             )
         )
         result = conn.execute(
             runs.insert().values(
-                kind=kind, as_of=as_of, started_at=now, status="running", counts="{}"
+                kind=kind, as_of=as_of, started_at=now, status=RunStatus.RUNNING, counts="{}"
             )
         )
         run_id = int(result.inserted_primary_key[0])  # type: ignore[index]
@@ -60,7 +61,7 @@ def finish_run(
                 error=error,
             )
         )
-    level = logging.ERROR if status == "failed" else logging.INFO
+    level = logging.ERROR if status == RunStatus.FAILED else logging.INFO
     event(level, "run_finished", _log, status=status, counts=dict(counts))
     bind_run(None)
 
@@ -87,7 +88,7 @@ def last_succeeded(engine: Engine, kind: str) -> date | None:
     with engine.connect() as conn:
         return conn.execute(
             select(runs.c.as_of)
-            .where(runs.c.kind == kind, runs.c.status == "succeeded")
+            .where(runs.c.kind == kind, runs.c.status == RunStatus.SUCCEEDED)
             .order_by(runs.c.as_of.desc())
             .limit(1)
         ).scalar()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date
 
@@ -40,12 +41,16 @@ def test_the_review_adds_up_and_names_what_is_new(home: Home) -> None:  # noqa: 
     for header in ("Per kind", "Per creditor", "Largest transfers", "New or changed", "SHA-256"):
         assert header in human.output
     assert euro_nl(total) in human.output
-    # Rendered again a moment later: the file's creation time may differ, the form not.
-    assert re.search(r"pain001-\S+\.xml  [0-9a-f]{64}\n", human.output)
+    # Rendered again: the same bytes, so the same SHA-256 (the batch's own for one file).
+    assert f"{planned['file_name']}  {planned['sha256']}\n" in human.output
+    assert first["batch_sha256"] == planned["sha256"]  # one file: its SHA-256
+    assert f"Batch SHA-256: {planned['sha256']}" in human.output
     assert not list((home.root / "outbox" / "sepa").glob("*.xml"))  # nothing written
 
-    approved = home("batches", "approve", "1", "--by", "M. de Vries")
+    approved = home("batches", "approve", "1", "--by", "M. de Vries", "--sha256", planned["sha256"])
     assert approved.exit_code == 0, approved.output
+    (written,) = (home.root / "outbox" / "sepa").glob("*.xml")
+    assert hashlib.sha256(written.read_bytes()).hexdigest() == planned["sha256"]
     home.drop(date(2026, 3, 1))
     home.json("run", "nightly", "--date", "2026-03-26")
     second = home.json("batches", "show", "2")
@@ -89,3 +94,22 @@ def test_approval_on_a_terminal_shows_the_totals_and_asks(
     yes = CliRunner().invoke(main, [*approve, "--yes"], env=home.env, input="")
     assert yes.exit_code == 0 and "Approve batch" not in yes.output
     assert home.json("batches", "show", "1")["status"] == "released"  # type: ignore[index]
+
+
+def test_approval_with_a_stale_sha256_refuses_and_writes_nothing(home: Home) -> None:  # noqa: F811
+    home.drop(date(2026, 3, 1))
+    home.json("run", "nightly", "--date", "2026-03-26")
+    shown = home.json("batches", "show", "1")["batch_sha256"]  # type: ignore[index]
+    stale = ("0" if shown[0] != "0" else "1") + shown[1:]
+    approve = ["batches", "approve", "1", "--by", "M. de Vries", "--sha256"]
+    refused = home(*approve, stale)
+    assert refused.exit_code == 1
+    assert f"the SHA-256 given ({stale})" in refused.output and shown in refused.output
+    error = home.json(*approve, stale, exit_code=1)["error"]  # type: ignore[index]
+    assert error["code"] == "refused" and "nothing was written" in error["message"]
+    assert home("batches", "approve", "1", "--by", "M. de Vries", "--sha256", "abc").exit_code == 2
+    assert not list((home.root / "outbox" / "sepa").glob("*.xml"))
+    assert home.json("batches", "show", "1")["status"] == "awaiting_approval"  # type: ignore[index]
+    assert home(*approve, shown.upper()).exit_code == 0
+    (written,) = (home.root / "outbox" / "sepa").glob("*.xml")
+    assert hashlib.sha256(written.read_bytes()).hexdigest() == shown

@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 
 from ontzorging.adapters.db import make_engine
+from ontzorging.domain.errors import BadInput, InvariantBroken, NotFound, Refused
 from ontzorging.entrypoints import demo_data
 from ontzorging.entrypoints.cli import main
 from tests.e2e.test_cli_runs import Home, home  # noqa: F401  (fixture)
@@ -117,18 +118,39 @@ def test_a_second_runner_exits_75_also_as_json(home: Home, database_url: str) ->
     assert _error(result)["code"] == "locked"
 
 
+@pytest.mark.parametrize(
+    ("raised", "exit_code", "code"),
+    [
+        (KeyError("a bug"), 70, "internal"),
+        (ValueError("a bug that looks like bad input"), 70, "internal"),
+        (InvariantBroken("postings do not balance"), 70, "internal"),
+        (BadInput("no such month"), 1, "bad_input"),
+        (Refused("already decided"), 1, "refused"),
+        (NotFound("no such household"), 1, "not_found"),
+    ],
+)
 def test_a_bug_exits_70_as_internal_never_as_bad_input(
     home: Home,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
+    raised: Exception,
+    exit_code: int,
+    code: str,
 ) -> None:
+    """The exception tree (ADR 0008) decides: only its bad input and refusals are
+    the user's to fix (exit 1); a ValueError or a broken invariant is a bug."""
+
     def broken(*_args: object, **_kwargs: object) -> None:
-        raise KeyError("a bug")
+        raise raised
 
     monkeypatch.setattr("ontzorging.runs.service.run_nightly", broken)
     result = home("run", "nightly", "--date", "2026-03-28", "--json")
-    assert result.exit_code == 70
+    assert result.exit_code == exit_code
     error = _error(result)
-    assert error["code"] == "internal" and error["reference"]
+    assert error["code"] == code
+    if exit_code == 70:
+        assert error["reference"] and str(raised) not in result.output
+    else:
+        assert error["message"] == str(raised)
 
 
 def test_a_home_that_cannot_be_written_exits_1(tmp_path: Path) -> None:

@@ -101,3 +101,61 @@ def test_an_allocation_line_that_takes_more_than_the_money_is_found(sound: Engin
         "(SELECT MIN(id) FROM allocation_lines WHERE purpose = 'pay')",
     )
     assert any("income is not fixed costs + reserves + payout" in p for p in problems)
+
+
+def test_an_instruction_paying_another_creditor_than_was_booked_is_found(sound: Engine) -> None:
+    """Same amount, other payee: the bank would pay someone the ledger does not owe."""
+    instruction_id, entry_id = _first_instruction(sound)
+    with sound.connect() as conn:
+        current = conn.execute(
+            select(payment_instructions.c.creditor_id).where(
+                payment_instructions.c.id == instruction_id
+            )
+        ).scalar_one()
+        other = conn.execute(
+            text("SELECT MIN(creditor_id) FROM creditors WHERE creditor_id <> :c"), {"c": current}
+        ).scalar_one()
+    problems = _corrupt(
+        sound,
+        f"UPDATE payment_instructions SET creditor_id = '{other}' WHERE id = {instruction_id}",
+    )
+    found = [p for p in problems if p.startswith(f"ledger entry {entry_id}:")]
+    assert len(found) == 1
+    named = {f":Payable:{current} but it booked", f":Payable:{other} but it booked"}
+    assert any(part in found[0] for part in named), found[0]
+
+
+def test_a_released_file_changed_in_the_outbox_is_found_by_the_command(
+    tmp_path: Path, database_url: str
+) -> None:
+    from click.testing import CliRunner
+
+    from ontzorging.entrypoints import demo_data
+    from ontzorging.entrypoints.cli import main
+
+    env = {"ONTZORGING_DATABASE_URL": database_url, "ONTZORGING_HOME": str(tmp_path / "home")}
+
+    def cli(*args: str) -> tuple[int, str]:
+        result = CliRunner().invoke(main, list(args), env=env, catch_exceptions=False)
+        return result.exit_code, result.output
+
+    assert cli("init")[0] == 0
+    for kind, body in (
+        ("creditors", demo_data.CREDITORS),
+        ("households", demo_data.HOUSEHOLDS),
+        ("obligations", demo_data.OBLIGATIONS),
+        ("bijstand", demo_data.bijstand_file(date(2026, 3, 1))),
+    ):
+        path = tmp_path / f"{kind}.csv"
+        path.write_text(body, encoding="utf-8")
+        assert cli("import", kind, str(path))[0] == 0
+    assert cli("run", "nightly", "--date", "2026-03-26")[0] in (0, 3)
+    assert cli("batches", "approve", "1", "--by", "M. de Vries", "--yes")[0] == 0
+    assert cli("check") == (0, "ok: no violations\n")
+    (written,) = (tmp_path / "home" / "outbox" / "sepa").glob("*.xml")
+    written.write_bytes(written.read_bytes().replace(b"<InstdAmt", b"<InstdAmt ", 1))
+    code, output = cli("check")
+    assert code == 1
+    assert f"payment file {written.name} (batch 1): its bytes no longer match" in output
+    written.unlink()  # taken by finance: nothing to compare, nothing wrong
+    assert cli("check") == (0, "ok: no violations\n")

@@ -30,6 +30,7 @@ import unicodedata
 from collections.abc import Iterable
 from datetime import date
 
+from ontzorging.domain.money import euro_sign
 from ontzorging.intake.parsing.problems import ParsingError, mask_digit_runs
 from payments import accounts, references
 from payments import text as text_module
@@ -114,9 +115,8 @@ def parse_amount_cents(text: str, *, allow_zero: bool = False) -> int:
     return cents
 
 
-def format_euro(cents: int) -> str:
-    """Cents in Dutch notation for messages: 10000034 -> ``€ 100.000,34``."""
-    return f"€ {cents // 100:,}".replace(",", ".") + f",{cents % 100:02d}"
+format_euro = euro_sign
+"""Cents in Dutch notation for messages: 10000034 -> ``€ 100.000,34``."""
 
 
 def _split_amount(body: str) -> tuple[str, str]:
