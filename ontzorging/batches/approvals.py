@@ -100,8 +100,8 @@ def approve(
         status = conn.execute(
             select(batches.c.status).where(batches.c.id == batch_id).with_for_update()
         ).scalar()
-        if status is None:
-            raise NotFound(f"batch {batch_id} does not exist")
+        if status is None:  # refused, as `batches approve` always answered
+            raise BatchRefused(f"batch {batch_id} does not exist")
         if status == "released":  # approved before; its files may still be unwritten (a crash)
             written = _write_outputs(engine, batch_id, settings, home_outbox, home_reports)
             return ApprovalOutcome(batch_id, "already_released", None, (), required, written)
