@@ -71,3 +71,10 @@ def returned(household_id: str | None) -> str:
 def household_of(account: str) -> str | None:
     parts = account.split(":")
     return parts[2] if parts[1] == "Household" else None
+
+
+# The same shapes as SQL LIKE patterns, for queries over every household's
+# accounts of one kind: the names are built above and only matched here.
+ANY_PAYABLE = "Liabilities:%:Payable:%"
+ANY_RETURNED = "Liabilities:%:Returned"
+ANY_HOUSEHOLD_RESERVE = "Assets:Household:%:Reserve:%"

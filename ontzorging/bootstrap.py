@@ -22,6 +22,7 @@ HOME_DIRS = (
     "inbox/bank",
     "outbox/sepa",
     "overviews",
+    "print",
     "reports",
     "archive",
     "quarantine",

@@ -100,6 +100,9 @@ class ScheduleSettings:
 
 
 PDF_MODES = ("auto", "always", "never")
+# A print batch is one PDF: beyond this many letters it grows unwieldy for a
+# print service (and for Chromium's memory).
+MAX_PRINT_BATCH_LETTERS = 10_000
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,7 @@ class Settings:
     schedule: ScheduleSettings
     amount_limits: AmountLimits
     overview_pdf: str = "auto"
+    print_batch_letters: int = 500
     web: WebSettings = WebSettings()
 
     @property
@@ -185,6 +189,12 @@ def _build(d: dict[str, Any]) -> Settings:
         ),
         schedule=_schedule(sch),
         overview_pdf=_choice(d["overviews"]["pdf"], "overviews.pdf", PDF_MODES),
+        print_batch_letters=_int(
+            d["overviews"]["print_batch_letters"],
+            "overviews.print_batch_letters",
+            1,
+            MAX_PRINT_BATCH_LETTERS,
+        ),
         amount_limits=_amount_limits(d["import"]["max_amount"]),
         web=_web(d["web"]),
     )

@@ -36,6 +36,7 @@ from payments.bank_xml import (
     line_of,
     parse_bank_xml,
     supported_versions,
+    text_of,
     validate_bank_xsd,
     version_of,
 )
@@ -266,42 +267,49 @@ class _CamtReader(BankXmlReader):
         return Balance(code, -amount if debit else amount, self.date_choice(bal, "b:Dt"))
 
     def entries(self, report: etree._Element) -> tuple[Entry, ...]:
-        return tuple(self.entry(n) for n in report.iterfind("b:Ntry", self.ns))
+        return tuple(self.entry(n) for n in self.all_kids(report, "Ntry"))
 
     def entry(self, ntry: etree._Element) -> Entry:
-        credit_debit = self.optional(ntry, "b:CdtDbtInd")
-        amount = self.find(ntry, "b:Amt")
-        details = ntry.findall("b:NtryDtls", self.ns)
+        k = self.kids(ntry)
+        credit_debit = text_of(k.get("CdtDbtInd"))
+        amount = k.get("Amt")
+        details = self.all_kids(ntry, "NtryDtls")
+        status = k.get("Sts")
         return Entry(
             amount_cents=0 if amount is None else self.amount_cents(amount),
             credit_debit=credit_debit,
-            reversal=self.optional(ntry, "b:RvslInd") in ("true", "1"),
-            status=self.optional(ntry, "b:Sts/b:Cd") or self.optional(ntry, "b:Sts"),
-            booking_date=self.date_choice(ntry, "b:BookgDt"),
-            value_date=self.date_choice(ntry, "b:ValDt"),
-            account_servicer_reference=self.identifier(ntry, "b:AcctSvcrRef", required=False),
-            bank_transaction_code=self.transaction_code(ntry),
+            reversal=text_of(k.get("RvslInd")) in ("true", "1"),
+            status=text_of(self.kids(status).get("Cd")) or text_of(status),
+            booking_date=self.date_in(k.get("BookgDt")),
+            value_date=self.date_in(k.get("ValDt")),
+            account_servicer_reference=self.checked_id(
+                ntry, "AcctSvcrRef", text_of(k.get("AcctSvcrRef")), required=False
+            ),
+            bank_transaction_code=self.transaction_code(k.get("BkTxCd")),
             batch=self.first_batch(details),
             transactions=tuple(
                 self.transaction(t, credit_debit)
                 for d in details
-                for t in d.iterfind("b:TxDtls", self.ns)
+                for t in self.all_kids(d, "TxDtls")
             ),
-            additional_info=self.optional(ntry, "b:AddtlNtryInf"),
+            additional_info=text_of(k.get("AddtlNtryInf")),
             line=line_of(ntry),
         )
 
     def first_batch(self, details: list[etree._Element]) -> BatchBooking | None:
-        batches = (b for d in details for b in d.iterfind("b:Btch", self.ns))
+        batches = (b for d in details for b in self.all_kids(d, "Btch"))
         return next((self.batch(b) for b in batches), None)
 
-    def transaction_code(self, ntry: etree._Element) -> BankTransactionCode:
+    def transaction_code(self, code: etree._Element | None) -> BankTransactionCode:
+        k = self.kids(code)
+        domain, proprietary = self.kids(k.get("Domn")), self.kids(k.get("Prtry"))
+        family = self.kids(domain.get("Fmly"))
         return BankTransactionCode(
-            domain=self.optional(ntry, "b:BkTxCd/b:Domn/b:Cd"),
-            family=self.optional(ntry, "b:BkTxCd/b:Domn/b:Fmly/b:Cd"),
-            sub_family=self.optional(ntry, "b:BkTxCd/b:Domn/b:Fmly/b:SubFmlyCd"),
-            proprietary=self.optional(ntry, "b:BkTxCd/b:Prtry/b:Cd"),
-            proprietary_issuer=self.optional(ntry, "b:BkTxCd/b:Prtry/b:Issr"),
+            domain=text_of(domain.get("Cd")),
+            family=text_of(family.get("Cd")),
+            sub_family=text_of(family.get("SubFmlyCd")),
+            proprietary=text_of(proprietary.get("Cd")),
+            proprietary_issuer=text_of(proprietary.get("Issr")),
         )
 
     def batch(self, btch: etree._Element) -> BatchBooking:
@@ -313,32 +321,50 @@ class _CamtReader(BankXmlReader):
         )
 
     def transaction(self, tx: etree._Element, credit_debit: str) -> EntryTransaction:
+        k = self.kids(tx)
+        refs = self.kids(k.get("Refs"))
         party = "Dbtr" if credit_debit == "CRDT" else "Cdtr"
-        return_info = self.find(tx, "b:RtrInf")
+        parties = self.kids(k.get("RltdPties"))
+        who = self.kids(parties.get(party))
+        account = self.kids(self.kids(parties.get(f"{party}Acct")).get("Id"))
+        return_info = k.get("RtrInf")
+
+        def ref(name: str) -> str:
+            return self.checked_id(tx, f"Refs/{name}", text_of(refs.get(name)), required=False)
+
         return EntryTransaction(
-            message_id=self.identifier(tx, "b:Refs/b:MsgId", required=False),
-            payment_information_id=self.identifier(tx, "b:Refs/b:PmtInfId", required=False),
-            instruction_id=self.identifier(tx, "b:Refs/b:InstrId", required=False),
-            end_to_end_id=self.identifier(tx, "b:Refs/b:EndToEndId", required=False),
-            account_servicer_reference=self.identifier(tx, "b:Refs/b:AcctSvcrRef", required=False),
-            amount_cents=self.transaction_amount(tx),
+            message_id=ref("MsgId"),
+            payment_information_id=ref("PmtInfId"),
+            instruction_id=ref("InstrId"),
+            end_to_end_id=ref("EndToEndId"),
+            account_servicer_reference=ref("AcctSvcrRef"),
+            amount_cents=self.transaction_amount(k),
             return_reason=None if return_info is None else self.reason(return_info),
-            counterparty_name=self.optional(tx, f"b:RltdPties/b:{party}/b:Nm")
-            or self.optional(tx, f"b:RltdPties/b:{party}/b:Pty/b:Nm"),
-            counterparty_iban=self.optional(tx, f"b:RltdPties/b:{party}Acct/b:Id/b:IBAN"),
-            remittance=self.remittance(tx),
-            additional_info=self.optional(tx, "b:AddtlTxInf"),
+            counterparty_name=text_of(who.get("Nm"))
+            or text_of(self.kids(who.get("Pty")).get("Nm")),
+            counterparty_iban=text_of(account.get("IBAN")),
+            remittance=self.remittance(k.get("RmtInf")),
+            additional_info=text_of(k.get("AddtlTxInf")),
         )
 
-    def transaction_amount(self, tx: etree._Element) -> int | None:
-        for path in ("b:Amt", "b:AmtDtls/b:TxAmt/b:Amt", "b:AmtDtls/b:InstdAmt/b:Amt"):
-            element = self.find(tx, path)
+    def transaction_amount(self, tx: dict[str, etree._Element]) -> int | None:
+        """``Amt`` (.08), else ``AmtDtls/TxAmt/Amt``, else ``AmtDtls/InstdAmt/Amt``."""
+        details = self.kids(tx.get("AmtDtls"))
+        for element in (
+            tx.get("Amt"),
+            self.kids(details.get("TxAmt")).get("Amt"),
+            self.kids(details.get("InstdAmt")).get("Amt"),
+        ):
             if element is not None:
                 return self.amount_cents(element)
         return None
 
-    def remittance(self, tx: etree._Element) -> str:
-        lines = [(e.text or "").strip() for e in tx.iterfind("b:RmtInf/b:Ustrd", self.ns)]
+    def remittance(self, information: etree._Element | None) -> str:
+        lines = [text_of(e) for e in self.all_kids(information, "Ustrd")]
         if any(lines):
             return " ".join(line for line in lines if line)
-        return self.optional(tx, "b:RmtInf/b:Strd/b:CdtrRefInf/b:Ref")
+        for structured in self.all_kids(information, "Strd"):
+            reference = self.kids(self.kids(structured).get("CdtrRefInf")).get("Ref")
+            if reference is not None:
+                return text_of(reference)
+        return ""

@@ -34,6 +34,7 @@ from payments.bank_xml import (
     line_of,
     parse_bank_xml,
     supported_versions,
+    text_of,
     validate_bank_xsd,
     version_of,
 )
@@ -161,30 +162,43 @@ class _Pain002Reader(BankXmlReader):
             status=status,
             reasons=self.reasons(info),
             transactions=tuple(
-                self.transaction(tx, inherited) for tx in info.iterfind("b:TxInfAndSts", self.ns)
+                self.transaction(tx, inherited) for tx in self.all_kids(info, "TxInfAndSts")
             ),
         )
 
     def transaction(self, tx: etree._Element, inherited: str) -> TransactionStatus:
-        status = self.status(tx, "b:TxSts", TRANSACTION_STATUSES_03)
-        iban = self.optional(tx, "b:OrgnlTxRef/b:CdtrAcct/b:Id/b:IBAN")
+        k = self.kids(tx)
+        status = self.checked_status(tx, "TxSts", text_of(k.get("TxSts")), TRANSACTION_STATUSES_03)
+        original = self.kids(k.get("OrgnlTxRef"))
+        account = self.kids(self.kids(original.get("CdtrAcct")).get("Id"))
+        amount = self.kids(original.get("Amt")).get("InstdAmt")
         return TransactionStatus(
-            original_end_to_end_id=self.identifier(tx, "b:OrgnlEndToEndId", required=True),
-            original_instruction_id=self.identifier(tx, "b:OrgnlInstrId", required=False),
+            original_end_to_end_id=self.checked_id(
+                tx, "OrgnlEndToEndId", text_of(k.get("OrgnlEndToEndId")), required=True
+            ),
+            original_instruction_id=self.checked_id(
+                tx, "OrgnlInstrId", text_of(k.get("OrgnlInstrId")), required=False
+            ),
             status=status,
             effective_status=status or inherited,
-            reasons=self.reasons(tx),
-            original_amount_cents=self.optional_amount_cents(tx, "b:OrgnlTxRef/b:Amt/b:InstdAmt"),
-            creditor_iban=iban.replace(" ", "").upper(),
-            requested_execution_date=self.date_choice(tx, "b:OrgnlTxRef/b:ReqdExctnDt"),
+            reasons=self.reasons(tx) if "StsRsnInf" in k else (),
+            original_amount_cents=None if amount is None else self.amount_cents(amount),
+            creditor_iban=text_of(account.get("IBAN")).replace(" ", "").upper(),
+            requested_execution_date=self.date_in(original.get("ReqdExctnDt")),
             line=line_of(tx),
         )
 
     def status(self, element: etree._Element, path: str, known_03: frozenset[str]) -> str:
+        return self.checked_status(
+            element, path.replace("b:", ""), self.optional(element, path), known_03
+        )
+
+    def checked_status(
+        self, element: etree._Element, path: str, text: str, known_03: frozenset[str]
+    ) -> str:
         """A status code; .03 has a closed list (its XSD is not bundled, so checked here)."""
-        text = self.optional(element, path)
         if text and self.version == "pain.002.001.03" and text not in known_03:
-            self.problem(element, f"{path.replace('b:', '')} {text!r} is not an ISO status code")
+            self.problem(element, f"{path} {text!r} is not an ISO status code")
         return text
 
     def reasons(self, element: etree._Element) -> tuple[StatusReason, ...]:

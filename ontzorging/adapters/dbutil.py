@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Table, func, select
+from sqlalchemy import ARRAY, BigInteger, Connection, String, Table, any_, bindparam, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.elements import ColumnElement
 
 from ledger.store import bulk_insert
 
@@ -34,6 +35,31 @@ def insert_ignoring_duplicates(
         result = conn.execute(statement, list(rows[start : start + INSERT_CHUNK_ROWS]))
         inserted += len(result.all())
     return inserted
+
+
+SQLITE_LOOKUP_CHUNK = 900
+"""Values per IN (...) on SQLite: below its smallest parameter limit (999)."""
+POSTGRES_LOOKUP_CHUNK = 20_000
+"""Values per ``= ANY(array)`` on PostgreSQL: one parameter whatever the count, so a
+lookup of 100,000 references is five statements instead of 112; the chunk bounds
+what one statement's array and result hold."""
+
+
+def chunks_for(conn: Connection, values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """``values`` in chunks as large as :func:`among` takes on this database."""
+    size = POSTGRES_LOOKUP_CHUNK if conn.dialect.name == "postgresql" else SQLITE_LOOKUP_CHUNK
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def among(conn: Connection, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column`` is one of ``values`` (a chunk of :func:`chunks_for`): ``= ANY`` of one
+    array parameter on PostgreSQL, ``IN (...)`` elsewhere. Both use the column's index."""
+    if conn.dialect.name != "postgresql":
+        return column.in_(values)
+    element = BigInteger() if isinstance(column.type, BigInteger) else String()
+    array = bindparam(None, list(values), type_=ARRAY(element))
+    return column == any_(array)
 
 
 def next_id(conn: Connection, table: Table) -> int:

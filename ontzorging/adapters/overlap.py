@@ -18,8 +18,9 @@ turn on SQLite, and 36-40 s against 62 s on PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import suppress
 from itertools import islice
 from typing import TypeVar
 
@@ -57,3 +58,27 @@ def write_pages(
             in_flight = writer.submit(write, rows)
         if in_flight is not None:
             in_flight.result()
+
+
+def read_ahead(pages: Iterable[Facts]) -> Generator[Facts, None, None]:
+    """The pages of ``pages``, each read on a background thread while the
+    caller works on the one before (render and write files, say): at most
+    two pages in memory. Only the background thread touches what ``pages``
+    reads from (a connection), so the reads never run at the same time.
+    An error in reading is raised here, at the page it happened."""
+    reads = iter(pages)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="read-ahead") as reader:
+        upcoming: Future[list[Facts]] = reader.submit(lambda: list(islice(reads, 1)))
+        while True:
+            page = upcoming.result()
+            if not page:
+                return
+            upcoming = reader.submit(lambda: list(islice(reads, 1)))
+            try:
+                yield page[0]
+            except GeneratorExit:
+                # The read in flight finishes before the caller goes on; its
+                # error, if any, gives way to the caller's.
+                with suppress(Exception):
+                    upcoming.result()
+                raise

@@ -30,11 +30,11 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 
 from ontzorging.domain.errors import OntzorgingError
 
@@ -76,6 +76,10 @@ PRINT_OPTIONS: dict[str, Any] = {
     "preferCSSPageSize": True,
     "paperWidth": 210 / 25.4,
     "paperHeight": 297 / 25.4,
+    # Accessibility: a tagged PDF, and bookmarks from the headings (a print
+    # batch finds the first page of each letter from them).
+    "generateTaggedPDF": True,
+    "generateDocumentOutline": True,
 }
 
 _log = logging.getLogger(__name__)
@@ -128,12 +132,39 @@ def print_all(
     ``workers`` long-lived browsers (default: one per processor, at most
     :data:`MAX_PDF_WORKERS`) take the files one at a time."""
     jobs = list(jobs)
-    if not jobs:
-        return [], []
-    count = workers or min(MAX_PDF_WORKERS, os.cpu_count() or 1)
-    count = max(1, min(count, len(jobs)))
     results: list[Path | str | None] = [None] * len(jobs)
-    pending = iter(enumerate(jobs))
+
+    def done(index: int, result: Path | str) -> None:
+        results[index] = result
+
+    print_each(enumerate(jobs), chromium, done, workers=workers, count=len(jobs))
+    written = [result for result in results if isinstance(result, Path)]
+    failures = [result for result in results if isinstance(result, str)]
+    return written, failures
+
+
+Key = TypeVar("Key")
+
+
+def print_each(
+    jobs: Iterable[tuple[Key, tuple[Path, Path]]],
+    chromium: Path,
+    done: Callable[[Key, Path | str], None],
+    *,
+    workers: int | None = None,
+    count: int | None = None,
+    timeout: float | None = None,
+) -> None:
+    """Print each job's (html, pdf) as the browsers become free, taking the
+    jobs from ``jobs`` only then (so a producer can make the next file while
+    the browsers print); ``done(key, pdf or failure message)`` is called on
+    the worker's thread after each. ``count``: how many jobs, when known (no
+    more browsers than jobs). ``timeout``: seconds a file may take."""
+    wanted = workers or min(MAX_PDF_WORKERS, os.cpu_count() or 1)
+    browsers = max(1, min(wanted, count if count is not None else wanted))
+    if count == 0:
+        return
+    pending = iter(jobs)
     lock = threading.Lock()
     stop = threading.Event()
 
@@ -145,26 +176,24 @@ def print_all(
                         item = next(pending, None)
                     if item is None:
                         return
-                    index, (html, pdf) = item
+                    key, (html, pdf) = item
                     try:
-                        results[index] = printer.print(html, pdf)
+                        result: Path | str = printer.print(html, pdf, timeout)
                     except PdfError as exc:
-                        results[index] = str(exc)
+                        result = str(exc)
+                    done(key, result)
         except BaseException:
             stop.set()  # an unexpected error: the others stop after their current file
             raise
 
-    with ThreadPoolExecutor(max_workers=count, thread_name_prefix="pdf") as pool:
-        futures = [pool.submit(work) for _ in range(count)]
+    with ThreadPoolExecutor(max_workers=browsers, thread_name_prefix="pdf") as pool:
+        futures = [pool.submit(work) for _ in range(browsers)]
         try:
             for future in futures:
                 future.result()
         except BaseException:  # also KeyboardInterrupt while waiting here
             stop.set()
             raise
-    written = [result for result in results if isinstance(result, Path)]
-    failures = [result for result in results if isinstance(result, str)]
-    return written, failures
 
 
 # --- One worker: a long-lived browser, restarted when it dies ------------------------
@@ -190,7 +219,8 @@ class _Printer:
     ) -> None:
         self._stop_browser()
 
-    def print(self, html: Path, pdf: Path) -> Path:
+    def print(self, html: Path, pdf: Path, timeout: float | None = None) -> Path:
+        timeout = PDF_TIMEOUT_SECONDS if timeout is None else timeout
         if not html.is_file():
             raise PdfError(f"{html.name}: no such file: {html}")
         # A browser that dies while printing gets one more try on a new one;
@@ -200,7 +230,7 @@ class _Printer:
             if browser is None:
                 return _print_once(html, pdf, self._chromium)
             try:
-                data = browser.print_page(html)
+                data = browser.print_page(html, timeout)
             except _BrowserLost as exc:
                 self._stop_browser()
                 if attempt == 2:
@@ -209,7 +239,7 @@ class _Printer:
             except _Timeout as exc:
                 browser.broken = True  # not asked to close: killed
                 self._stop_browser()
-                raise PdfError(f"{html.name}: timed out after {PDF_TIMEOUT_SECONDS} s") from exc
+                raise PdfError(f"{html.name}: timed out after {timeout:.0f} s") from exc
             except _PageFailed as exc:
                 raise PdfError(f"{html.name}: {exc}") from exc
             finally:
@@ -340,11 +370,11 @@ class _Browser:
 
     # --- Printing
 
-    def print_page(self, html: Path) -> bytes:
+    def print_page(self, html: Path, timeout: float | None = None) -> bytes:
         """``html`` opened in this browser's target (tab) and printed. The target
         is opened for the first file and replaced after a failure and after
         :data:`FILES_PER_TARGET` files."""
-        deadline = time.monotonic() + PDF_TIMEOUT_SECONDS
+        deadline = time.monotonic() + (PDF_TIMEOUT_SECONDS if timeout is None else timeout)
         self._events.clear()
         try:
             if self._page is None:

@@ -207,7 +207,7 @@ def load_reserve_balances(
         )
         .where(
             households.contains(ledger_postings.c.household_id),
-            ledger_postings.c.account.like("Assets:Household:%:Reserve:%"),
+            ledger_postings.c.account.like(accounts.ANY_HOUSEHOLD_RESERVE),
         )
         .group_by(ledger_postings.c.household_id, ledger_postings.c.account)
     )
@@ -222,7 +222,7 @@ def load_reserve_balances(
         .where(
             households.contains(pi.c.household_id),
             pi.c.status == "pending",
-            pi.c.source_account.like("Assets:Household:%:Reserve:%"),
+            pi.c.source_account.like(accounts.ANY_HOUSEHOLD_RESERVE),
         )
         .group_by(pi.c.household_id, pi.c.obligation_id)
     )

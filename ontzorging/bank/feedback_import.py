@@ -31,7 +31,13 @@ from ledger.entries import transfer
 from ledger.schema import ledger_entries
 from ledger.store import insert_entries
 from ontzorging.adapters import audit
-from ontzorging.adapters.dbutil import insert_ignoring_duplicates, insert_rows, next_id
+from ontzorging.adapters.dbutil import (
+    among,
+    chunks_for,
+    insert_ignoring_duplicates,
+    insert_rows,
+    next_id,
+)
 from ontzorging.adapters.schema import (
     bank_documents,
     bank_feedback_items,
@@ -57,7 +63,12 @@ from payments.camt_reader import Statement
 from payments.errors import InvalidBankFile
 from payments.reason_codes import reason_for
 
-LOOKUP_CHUNK = 900  # values per IN (...): below every database's parameter limit
+_MATCHED_COLUMNS = tuple(
+    payment_instructions.c[name]
+    for name in ("id", "end_to_end_id", "status", "amount_cents", "household_id", "creditor_id",
+                 "kind")
+)  # fmt: skip
+"""What matching, the status change, the signal and the held booking read of a payment."""
 SYSTEM_ACTOR = "ontzorging"
 # What each action does to a payment, and the statuses it may come from.
 TRANSITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -196,25 +207,19 @@ def _new_items(conn: Connection, items: list[FeedbackItem]) -> list[FeedbackItem
     that books the same return share the entry's reference)."""
     keys = [i.item_key for i in items]
     seen: set[str] = set()
-    for start in range(0, len(keys), LOOKUP_CHUNK):
-        chunk = keys[start : start + LOOKUP_CHUNK]
-        seen.update(
-            conn.execute(
-                select(bank_feedback_items.c.item_key).where(
-                    bank_feedback_items.c.item_key.in_(chunk)
-                )
-            ).scalars()
-        )
+    column = bank_feedback_items.c.item_key
+    for chunk in chunks_for(conn, keys):
+        seen.update(conn.execute(select(column).where(among(conn, column, chunk))).scalars())
     return [i for i in items if i.item_key not in seen]
 
 
 def _instructions_by_e2e(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
+    """Our payments by EndToEndId, with what matching and booking need of them."""
     pi = payment_instructions
     found: dict[str, Any] = {}
-    unique = sorted(set(ids))
-    for start in range(0, len(unique), LOOKUP_CHUNK):
+    for chunk in chunks_for(conn, sorted(set(ids))):
         rows = conn.execute(
-            select(pi).where(pi.c.end_to_end_id.in_(unique[start : start + LOOKUP_CHUNK]))
+            select(*_MATCHED_COLUMNS).where(among(conn, pi.c.end_to_end_id, chunk))
         ).mappings()
         found.update((r["end_to_end_id"], r) for r in rows)
     return found
@@ -242,7 +247,7 @@ def _file_instructions(conn: Connection, file_row: Any) -> list[Any]:
     pi = payment_instructions
     return list(
         conn.execute(
-            select(pi)
+            select(*_MATCHED_COLUMNS)
             .where(pi.c.batch_id == file_row["batch_id"])
             .order_by(pi.c.id)
             .offset(int(before))
@@ -358,12 +363,8 @@ def _update_statuses(conn: Connection, status_of: dict[int, str]) -> None:
         by_status.setdefault(status, []).append(instruction_id)
     for status, ids in sorted(by_status.items()):
         ids.sort()
-        for start in range(0, len(ids), LOOKUP_CHUNK):
-            conn.execute(
-                pi.update()
-                .where(pi.c.id.in_(ids[start : start + LOOKUP_CHUNK]))
-                .values(status=status)
-            )
+        for chunk in chunks_for(conn, ids):
+            conn.execute(pi.update().where(among(conn, pi.c.id, chunk)).values(status=status))
 
 
 def _signal(row: Any, status: str, reason: str, now: datetime) -> dict[str, Any]:

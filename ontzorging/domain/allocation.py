@@ -250,3 +250,38 @@ def _check(result: Allocation) -> None:
         raise AllocationError("negative amount in allocation")
     if result.taken_cents + result.payout_cents != result.income_cents:
         raise AllocationError("allocation does not conserve money")
+
+
+LATE_MONEY_MONTHS = 1
+"""How long after an obligation's last month the engine waits for that month's
+money when it has not arrived yet: a late benefits run may still pay the
+quarter's bill from the reserve. After that the reserve goes to the client."""
+
+
+def last_month_in_force(obligation: Obligation, period: Period | None) -> date | None:
+    """The last month in which ``obligation`` asks anything of the engine, or
+    None while no end is known (an art. 57 or voluntary cost without
+    ``valid_to``). A 56a cost ends with the period (R1, R3)."""
+    ends = []
+    if obligation.valid_to is not None:
+        ends.append(month_of(obligation.valid_to))
+    if obligation.legal_basis == "56a":
+        if period is None:
+            return None
+        ends.append(month_of(period.end))
+    return min(ends) if ends else None
+
+
+def reserve_goes_to_client(
+    obligation: Obligation, period: Period | None, month: date, last_month_allocated: bool
+) -> bool:
+    """R3: the reserve of a quarterly cost that stopped being due through the
+    engine belongs to the client, from the first month after its last month in
+    force; once the money of that last month was allocated (its bill may be
+    paid from the reserve), or ``LATE_MONEY_MONTHS`` after it anyway."""
+    if obligation.frequency != "quarterly":
+        return False
+    last = last_month_in_force(obligation, period)
+    if last is None or month <= last:
+        return False
+    return last_month_allocated or months_between(last, month) > LATE_MONEY_MONTHS

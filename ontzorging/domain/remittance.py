@@ -28,6 +28,12 @@ _CLIENT_TEXT = {
 }
 
 
+_RESERVE_TEXT = {
+    "nl": "Gespaard voor {kind}, terug naar u",
+    "en": "Savings for {kind} returned to you",
+}
+
+
 def creditor_remittance(reference: str, kind: str, month: date, client_name: str) -> str:
     head = _cut_at_word(epc_transliteration(reference), REMITTANCE_MAX)
     words = epc_transliteration(f"{kind} {format_month(month)} {client_name}").split()
@@ -36,6 +42,12 @@ def creditor_remittance(reference: str, kind: str, month: date, client_name: str
 
 def client_remittance(month: date, language: str) -> str:
     return _CLIENT_TEXT.get(language, _CLIENT_TEXT["nl"]).format(month=format_month(month))
+
+
+def reserve_remittance(kind: str, language: str) -> str:
+    """To the client: what was saved in a reserve that now comes back (R3)."""
+    text = _RESERVE_TEXT.get(language, _RESERVE_TEXT["nl"]).format(kind=kind)
+    return _cut_at_word(epc_transliteration(text), REMITTANCE_MAX)
 
 
 def _add_words(text: str, words: list[str], limit: int) -> str:

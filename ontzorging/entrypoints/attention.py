@@ -28,6 +28,7 @@ COUNT_REASONS: Final = {
     "files_quarantined": "inbox file(s) quarantined: see quarantine/*.errors.txt",
     "files_skipped": "inbox entries skipped (not regular files)",
     "overview_pdf_failed": "overview PDF(s) could not be written (the HTML is there)",
+    "print_failed": "print batch(es) could not be printed (the overviews' HTML is there)",
 }
 """Counts that, when not zero, need a person; each with what to do."""
 

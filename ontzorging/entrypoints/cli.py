@@ -506,6 +506,36 @@ def statement(household_id: str, period: str) -> None:
     emit(data, lambda: _print_statement(data))
 
 
+@main.command()
+@click.argument("household_id")
+@click.option("--month", required=True, help="The month, YYYY-MM.")
+@click.option("--pdf", is_flag=True, help="Also print a PDF copy (needs Chromium).")
+@click.option(
+    "--output",
+    default=".",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Folder to write the overview to.",
+)
+@handled
+def overview(household_id: str, month: str, pdf: bool, output: str) -> None:
+    """One household's monthly overview on demand: HTML, and a PDF with --pdf
+    (the monthly run prints the month's letters in batches instead)."""
+    from ontzorging.adapters.pdf import chromium_for, print_to_pdf
+    from ontzorging.reports.overviews import write_overview
+
+    wanted = parse_month(month)
+    chromium = chromium_for(True) if pdf else None
+    with _app(read_only=True).engine.connect() as conn:
+        html_path = write_overview(conn, household_id, wanted, Path(output))
+    data: dict[str, Any] = {"household_id": household_id, "month": month, "html": str(html_path)}
+    if chromium is not None:
+        data["pdf"] = str(print_to_pdf(html_path, html_path.with_suffix(".pdf"), chromium))
+    emit(
+        data, lambda: click.echo("\n".join(str(v) for k, v in data.items() if k in ("html", "pdf")))
+    )
+
+
 def _print_statement(d: dict[str, Any]) -> None:
     click.echo(
         f"Household {d['household_id']}, {d['period']} "

@@ -37,6 +37,7 @@ HELP: Final[dict[str, tuple[str | None, str]]] = {
         "ontzorging runs list --json",
     ),
     "statement": (None, "ontzorging statement D --period 2026-03"),
+    "overview": (None, "ontzorging overview D --month 2026-03 --pdf --output /tmp"),
     "households": (None, "ontzorging households list"),
     "households list": (
         "Every household: id, name, period in ontzorging, coach, open signals.",

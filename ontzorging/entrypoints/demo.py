@@ -24,6 +24,7 @@ from ontzorging.domain.money import euro_nl
 from ontzorging.domain.periods import format_month
 from ontzorging.entrypoints import demo_data
 from ontzorging.intake.imports import import_file
+from ontzorging.register.households import end_household
 from ontzorging.reports.statements import statement
 
 DEMO_ACTOR = "demo"
@@ -96,6 +97,11 @@ def run_demo(
         )
         for problem in night.problems:
             say(f"    quarantined: {problem}")
+        if night.counts.get("reserve_payouts"):
+            say(
+                f"    {night.counts['reserve_payouts']} reserve(s) left after ontzorging ended "
+                f"({_euro(night.counts['reserve_payout_cents']).strip()} euro) paid to the client"
+            )
         for batch_id, files in _approve_all(app):
             say(f"    batch {batch_id} approved by {DEMO_APPROVER}: {', '.join(files)}")
         if month == demo_data.MONTHS[0]:
@@ -104,6 +110,8 @@ def run_demo(
         if month == demo_data.MONTHS[1]:
             for line in _decide_held_payments(app):
                 say(f"    {line}")
+        if month == demo_data.ENDED_MONTH:
+            say(f"    {_end_household_early(app)}")
         if month == demo_data.RESENT_MONTH:
             resent = app.home.path("inbox/bijstand") / f"bijstand-{format_month(month)}-opnieuw.csv"
             resent.write_text(demo_data.resent_bijstand_file(month), encoding="utf-8")
@@ -228,6 +236,18 @@ def _decide_held_payments(app: App) -> list[str]:
     return lines
 
 
+def _end_household_early(app: App) -> str:
+    """F moves away mid-June: its water reserve (two thirds of a quarter) is
+    left when the ontzorging ends, and the next night pays it to F (R3)."""
+    hid, on = demo_data.ENDED_HOUSEHOLD, demo_data.ENDED_ON
+    with app.engine.begin() as conn:
+        end_household(conn, hid, on, demo_data.ENDED_REASON, demo_data.ENDED_BY, app.clock.now())
+    return (
+        f"{demo_data.ENDED_BY} ends the ontzorging of {hid} on {on.isoformat()} "
+        f"({demo_data.ENDED_REASON}): its water reserve goes to {hid} in the next run"
+    )
+
+
 def _refuse_if_used(app: App) -> None:
     with app.engine.connect() as conn:
         if conn.execute(select(func.count()).select_from(imported_files)).scalar():
@@ -273,6 +293,11 @@ def _print_summary(
             f"{_euro(paid)} {_euro(s['reserved_cents'])} {_euro(short)} "
             f"{_euro(s['payout_to_client_cents'])}"
         )
+        for r in s["reserve_to_client"]:
+            echo(
+                f"      + {_euro(r['amount_cents']).strip()} saved for {r['kind']} paid to the "
+                f"client after the ontzorging ended (payment {r['payment_id']}, {r['status']})"
+            )
     for name, files in outputs.items():
         echo(f"{name}: {len(files)} file(s)")
         for path in files:

@@ -1,7 +1,9 @@
 """The demo municipality: the test households A-E of DOMAIN.md, February to
 July 2026 (E runs into August), as the CSV files a municipality would send.
 F is added: a quarterly water bill (reserved in thirds, paid in April and
-July) and an energy contract paid on a voluntary basis after the period."""
+July) and an energy contract paid on a voluntary basis after the period.
+The demo itself ends F's ontzorging early (``ENDED_ON``), which leaves two
+thirds of the water bill in its reserve for F (DOMAIN.md R3)."""
 
 from __future__ import annotations
 
@@ -90,6 +92,13 @@ def bijstand_file(month: date) -> str:
         lines.append(f"2026-06-A-vt;{BSN['A']};2026-06;vakantietoeslag;403,62;{payout};")
     return "\n".join(lines) + "\n"
 
+
+ENDED_HOUSEHOLD = "F"
+ENDED_ON = date(2026, 6, 15)
+ENDED_MONTH = date(2026, 6, 1)
+"""After this month's nightly run the coach ends F's ontzorging (``households end``)."""
+ENDED_REASON = "verhuisd naar een andere gemeente"
+ENDED_BY = "Coach Bakker"  # F's coach in the register
 
 RESENT_MONTH = date(2026, 3, 1)
 """The month whose benefits run the demo's benefits system sends twice."""

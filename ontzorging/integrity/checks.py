@@ -82,7 +82,7 @@ def _booked_page(conn: Connection, span: tuple[int, int]) -> dict[int, dict[str,
         select(p.c.entry_id, p.c.account, -func.sum(p.c.amount_cents))
         .where(
             p.c.entry_id.between(*span),
-            p.c.account.like("Liabilities:%:Payable:%"),
+            p.c.account.like(accounts.ANY_PAYABLE),
             p.c.amount_cents < 0,
         )
         .group_by(p.c.entry_id, p.c.account)
@@ -180,7 +180,7 @@ def _payables_match_instructions(conn: Connection) -> list[str]:
     owed = dict(
         conn.execute(
             select(ledger_postings.c.household_id, -func.sum(ledger_postings.c.amount_cents))
-            .where(ledger_postings.c.account.like("Liabilities:%:Payable:%"))
+            .where(ledger_postings.c.account.like(accounts.ANY_PAYABLE))
             .group_by(ledger_postings.c.household_id)
         ).all()
     )
@@ -213,7 +213,7 @@ def _held_matches_undecided(conn: Connection) -> list[str]:
     held = dict(
         conn.execute(
             select(ledger_postings.c.household_id, -func.sum(ledger_postings.c.amount_cents))
-            .where(ledger_postings.c.account.like("Liabilities:%:Returned"))
+            .where(ledger_postings.c.account.like(accounts.ANY_RETURNED))
             .group_by(ledger_postings.c.household_id)
         ).all()
     )

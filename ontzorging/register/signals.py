@@ -11,9 +11,9 @@ from sqlalchemy import Connection
 from ontzorging.adapters.dbutil import insert_ignoring_duplicates
 from ontzorging.adapters.repositories import household_pages, period_of
 from ontzorging.adapters.schema import signals
+from ontzorging.domain.notices import HANDOVER_NOTICE_DAYS  # six weeks (R8)
 from ontzorging.domain.periods import Period
 
-HANDOVER_NOTICE_DAYS = 42  # six weeks: time to arrange own payments per creditor
 PAGE_ROWS = 5_000
 
 

@@ -1,0 +1,1 @@
+"""Reports: statements, overviews, caseload and print output."""

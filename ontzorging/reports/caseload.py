@@ -8,9 +8,10 @@ with a returned or rejected payment first, then those with a shortfall, then
 the rest; within each, the periods that end soonest first (households paid
 on another basis after those in a 56a period).
 
-A report reads the database directly into pandas (STYLE.md); the figures are
-the statement's, computed the same way per household in bulk, and the tests
-hold the two together. Money stays integer cents until it is written:
+The figures are the statement's, from the one statement function
+(:mod:`ontzorging.domain.statement_figures`) fed a page of the register at a
+time by the set-based reader; the open signals are read directly into
+pandas (STYLE.md). Money stays integer cents until it is written:
 ``Decimal`` euros in the XLSX, formatted text in the HTML. No BSN is read.
 """
 
@@ -25,27 +26,20 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, and_, case, exists, func, select
+from sqlalchemy import Connection, select
 
-from ontzorging.adapters.schema import (
-    allocation_lines,
-    allocations,
-    benefit_payments,
-    households,
-    payment_decisions,
-    payment_instructions,
-    signals,
-)
-from ontzorging.domain.periods import Period, add_months, format_month, last_day, month_of
-from ontzorging.intake.never_twice import payable
+from ontzorging.adapters.repositories import household_pages
+from ontzorging.adapters.schema import signals
+from ontzorging.domain.periods import add_months, format_month, last_day, month_of
 from ontzorging.reports.overviews import (
-    PROBLEM_STATUSES,
+    PAGE_HOUSEHOLDS,
     SIGNAL_LOOKAHEAD_MONTHS,
     catalogue,
     template_environment,
     write_text_atomically,
 )
 from ontzorging.reports.spreadsheet_cells import neutralise_frame
+from ontzorging.reports.statement_reader import read_statements
 
 REPORT_LANGUAGE = "nl"  # the coaches' language
 # Column keys in report order; headers come from the catalogue (caseload.<key>).
@@ -86,25 +80,8 @@ def caseload_frame(conn: Connection, month: date, coach: str | None = None) -> p
     """The report as a frame: money in integer ``*_cents`` columns, sorted by urgency."""
     month = month_of(month)
     frame = _households(conn, month, coach)
-    for part in (
-        _income(conn, month),
-        _paid(conn, month),
-        _payout(conn, month),
-        _shortfall(conn, month),
-        _open_signals(conn, month),
-    ):
-        frame = frame.merge(part, on="household_id", how="left")
-    counts = [
-        "income_cents",
-        "paid_cents",
-        "payout_cents",
-        "shortfall_cents",
-        "creditor_payments",
-        "problem_payments",
-    ]
-    frame[counts] = frame[counts].fillna(0).astype("int64")
+    frame = frame.merge(_open_signals(conn, month), on="household_id", how="left")
     frame["open_signals"] = frame["open_signals"].fillna("").astype(str)
-    frame = frame[frame["in_ontzorging"] | (frame["creditor_payments"] > 0)].copy()
     frame["urgency"] = URGENT_NONE
     frame.loc[frame["shortfall_cents"] > 0, "urgency"] = URGENT_SHORTFALL
     frame.loc[frame["problem_payments"] > 0, "urgency"] = URGENT_PAYMENT
@@ -117,114 +94,64 @@ def caseload_frame(conn: Connection, month: date, coach: str | None = None) -> p
     return frame.drop(columns="other_basis").reset_index(drop=True)
 
 
+_HOUSEHOLD_COLUMNS = [
+    "household_id",
+    "name",
+    "coach",
+    "month_number",
+    "month_count",
+    "period_end",
+    "in_ontzorging",
+    "income_cents",
+    "paid_cents",
+    "payout_cents",
+    "shortfall_cents",
+    "creditor_payments",
+    "problem_payments",
+]
+
+
 def _households(conn: Connection, month: date, coach: str | None) -> pd.DataFrame:
+    """The households in ontzorging in ``month`` or with a creditor paid in it,
+    with the figures of their statement (the one statement function, read a
+    page of the register at a time)."""
     rows = []
     wanted = coach.strip().casefold() if coach else None
-    for r in conn.execute(
-        select(
-            households.c.household_id,
-            households.c.name,
-            households.c.coach,
-            households.c.bijstand_start,
-            households.c.bijstand_end,
-            households.c.ended_on,
-        )
-    ).mappings():
-        if wanted is not None and r["coach"].strip().casefold() != wanted:
-            continue
-        period = Period.for_household(r["bijstand_start"], r["bijstand_end"], r["ended_on"])
-        inside = period.covers_month(month)
-        rows.append(
-            {
-                "household_id": r["household_id"],
-                "name": r["name"],
-                "coach": r["coach"],
-                "month_number": period.month_number(month) if inside else None,
-                "month_count": period.month_count if inside else None,
-                "period_end": period.end,
-                "in_ontzorging": inside,
-            }
-        )
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "household_id",
-            "name",
-            "coach",
-            "month_number",
-            "month_count",
-            "period_end",
-            "in_ontzorging",
-        ],
-    )
+    for page in household_pages(conn, PAGE_HOUSEHOLDS):
+        statements = read_statements(conn, page, month)
+        for r in page:
+            if wanted is not None and r["coach"].strip().casefold() != wanted:
+                continue
+            f = statements.figures(r["household_id"])
+            if not (f.in_ontzorging or f.paid):
+                continue
+            rows.append(
+                (
+                    r["household_id"],
+                    r["name"],
+                    r["coach"],
+                    f.month_number if f.in_ontzorging else None,
+                    f.period.month_count if f.in_ontzorging else None,
+                    f.period.end,
+                    f.in_ontzorging,
+                    f.income_cents,
+                    f.paid_cents,
+                    f.payout_to_client_cents,
+                    f.shortfall_cents,
+                    len(f.paid),
+                    f.problem_payments,
+                )
+            )
+    frame = pd.DataFrame(rows, columns=_HOUSEHOLD_COLUMNS)
     frame[["month_number", "month_count"]] = frame[["month_number", "month_count"]].astype("Int64")
     frame["in_ontzorging"] = frame["in_ontzorging"].astype(bool)
+    counts = _HOUSEHOLD_COLUMNS[7:]
+    frame[counts] = frame[counts].astype("int64")
     return frame
 
 
 def _read(conn: Connection, query: Any, columns: list[str]) -> pd.DataFrame:
     return pd.DataFrame(conn.execute(query).all(), columns=columns)
-
-
-def _income(conn: Connection, month: date) -> pd.DataFrame:
-    bp = benefit_payments
-    return _read(
-        conn,
-        select(bp.c.household_id, func.sum(bp.c.amount_cents))
-        .where(bp.c.period == month, bp.c.household_id.is_not(None), payable())
-        .group_by(bp.c.household_id),
-        ["household_id", "income_cents"],
-    )
-
-
-def _paid(conn: Connection, month: date) -> pd.DataFrame:
-    pi = payment_instructions
-    decided = exists().where(payment_decisions.c.instruction_id == pi.c.id)
-    problem = case((and_(pi.c.status.in_(sorted(PROBLEM_STATUSES)), ~decided), 1), else_=0)
-    return _read(
-        conn,
-        select(
-            pi.c.household_id, func.sum(pi.c.amount_cents), func.count(pi.c.id), func.sum(problem)
-        )
-        .where(pi.c.period == month, pi.c.creditor_id.is_not(None), pi.c.household_id.is_not(None))
-        .group_by(pi.c.household_id),
-        ["household_id", "paid_cents", "creditor_payments", "problem_payments"],
-    )
-
-
-def _payout(conn: Connection, month: date) -> pd.DataFrame:
-    a = allocations
-    return _read(
-        conn,
-        select(a.c.household_id, func.sum(a.c.payout_cents))
-        .where(a.c.period == month, a.c.household_id.is_not(None))
-        .group_by(a.c.household_id),
-        ["household_id", "payout_cents"],
-    )
-
-
-def _shortfall(conn: Connection, month: date) -> pd.DataFrame:
-    """As in the statement: the shortfall left by the latest allocation of each
-    due (obligation, purpose) of the month; paying a reserve takes no money."""
-    al = allocation_lines
-    lines = _read(
-        conn,
-        select(
-            al.c.household_id,
-            al.c.obligation_id,
-            al.c.purpose,
-            al.c.allocation_id,
-            al.c.id,
-            al.c.shortfall_cents,
-        ).where(al.c.period == month, al.c.purpose != "pay_reserve"),
-        ["household_id", "obligation_id", "purpose", "allocation_id", "id", "shortfall_cents"],
-    )
-    latest = lines.sort_values(["allocation_id", "id"]).drop_duplicates(
-        ["household_id", "obligation_id", "purpose"], keep="last"
-    )
-    return latest.groupby("household_id", as_index=False).agg(
-        shortfall_cents=("shortfall_cents", "sum")
-    )
 
 
 def _open_signals(conn: Connection, month: date) -> pd.DataFrame:

@@ -27,43 +27,53 @@ import re
 import tomllib
 from collections import defaultdict
 from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup, escape
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from ontzorging.adapters import pdf as pdf_output
+from ontzorging.adapters.overlap import read_ahead, write_pages
 from ontzorging.adapters.progress import Progress, no_progress, pages_counted
 from ontzorging.adapters.repositories import (
     CreditorFacts,
     HouseholdFacts,
     HouseholdRange,
     ObligationFacts,
+    household_facts_of,
     household_pages,
     load_creditors,
     load_obligations,
-    period_of,
     register_size,
 )
 from ontzorging.adapters.schema import (
-    allocation_lines,
-    batches,
-    benefit_payments,
     households,
-    payment_instructions,
     signals,
 )
-from ontzorging.domain.allocation import Obligation
+from ontzorging.allocation.reserve_payout import reserve_left_by_obligation
+from ontzorging.domain.allocation import last_month_in_force
 from ontzorging.domain.errors import InvariantBroken
+from ontzorging.domain.notices import (
+    Change,
+    handover_due,
+    handover_items,
+    kind_rank,
+    next_month_changes,
+)
 from ontzorging.domain.periods import Period, add_months, format_month, last_day, month_of
-from ontzorging.intake.never_twice import payable
-from ontzorging.register.signals import HANDOVER_NOTICE_DAYS
-from ontzorging.reports.statements import statement
+from ontzorging.domain.statement_figures import PaymentRow
+from ontzorging.reports.statement_reader import (
+    StatementPage,
+    read_statement_page,
+    statement_household,
+)
+from ontzorging.reports.statements import UnknownHousehold
 from ontzorging.settings import FIXED_COST_KINDS
 
 LANGUAGES = ("nl", "en")
@@ -89,6 +99,7 @@ class Catalogue:
     def __init__(self, language: str, entries: Mapping[str, Any]) -> None:
         self.language = language
         self._entries = dict(entries)
+        self._plain: dict[str, str] = {}  # the texts without values, once formatted
 
     def keys(self) -> frozenset[str]:
         return frozenset(self._entries)
@@ -97,12 +108,29 @@ class Catalogue:
         return key in self._entries
 
     def text(self, key: str, **values: Any) -> str:
-        return self._raw(key).format_map(values)
+        if values:
+            return self._raw(key).format_map(values)
+        plain = self._plain.get(key)
+        if plain is None:
+            plain = self._plain[key] = self._raw(key).format_map(values)
+        return plain
 
     def html(self, key: str, **values: Any) -> Markup:
         """A text with markup in its values (a ``<time>``): the text is escaped,
         and so is every value that is not already markup."""
         return Markup(escape(self._raw(key))).format_map(values)
+
+    @functools.cached_property
+    def plain(self) -> dict[str, str]:
+        """Every text that needs no values, formatted (the templates' ``t``)."""
+        texts = {}
+        for key, value in self._entries.items():
+            if isinstance(value, str):
+                try:
+                    texts[key] = value.format_map({})
+                except (KeyError, IndexError, ValueError):
+                    continue  # a text with values: through text()
+        return texts
 
     def _raw(self, key: str) -> str:
         try:
@@ -122,6 +150,24 @@ class Catalogue:
         text = self.text("format.currency", amount=amount)
         return self.text("format.negative", money=text) if cents < 0 else text
 
+    def money_html(self, cents: int, id: str | None = None) -> Markup:
+        """An amount as the overview shows it: the text, and the cents in ``data-cents``."""
+        return Markup('<span class="amount"%s data-cents="%s">%s</span>') % (
+            _id_attribute(id),
+            cents,
+            self.money(cents),
+        )
+
+    def day_html(self, value: date | None, id: str | None = None) -> Markup:
+        """A date as the overview shows it (nothing for none)."""
+        if not value:
+            return Markup("")
+        return Markup('<time%s datetime="%s">%s</time>') % (
+            _id_attribute(id),
+            value.isoformat(),
+            self.day(value),
+        )
+
     def day(self, value: date) -> str:
         return self.text(
             "format.date", day=value.day, year=value.year, month_name=self._month_name(value)
@@ -132,6 +178,10 @@ class Catalogue:
 
     def _month_name(self, value: date) -> str:
         return str(self._entries["format.month_names"][value.month - 1])
+
+
+def _id_attribute(id: str | None) -> Markup:
+    return Markup(' id="%s"') % id if id else Markup("")
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -161,164 +211,28 @@ def template_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # the templates are package data: no stat per render
     )
+
+
+@functools.cache
+def _overview_template() -> Any:
+    return template_environment().get_template("overview.html.j2")
 
 
 def write_text_atomically(path: Path, text: str) -> None:
     """Write ``path`` whole or not at all: a temporary file, then a rename."""
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        temporary.write_text(text, encoding="utf-8")
+        with open(temporary, "w", encoding="utf-8") as f:
+            f.write(text)
         os.replace(temporary, path)
-    finally:
+    except BaseException:
         temporary.unlink(missing_ok=True)
+        raise
 
 
-# --- Pure parts: changes of next month, handover, chart ----------------------------
-
-
-ChangeWhat = Literal["amount", "start", "stop", "once", "period_last_month", "period_ended"]
-
-
-@dataclass(frozen=True)
-class Change:
-    """Something that is different next month."""
-
-    what: ChangeWhat
-    on: date
-    kind: str = ""
-    creditor_id: str = ""
-    frequency: str = ""
-    old_cents: int = 0
-    new_cents: int = 0
-
-
-def _valid_on(obligation: Obligation, day: date) -> bool:
-    return obligation.valid_from <= day and (
-        obligation.valid_to is None or obligation.valid_to >= day
-    )
-
-
-def next_month_changes(
-    obligations: Sequence[Obligation], month: date, period: Period | None
-) -> tuple[Change, ...]:
-    """What changes in the month after ``month``.
-
-    A new amount is a new obligation row of the same kind and creditor (the
-    old row ends, the new one starts), so recurring costs are compared as
-    the rows in force at the end of this month and at the end of the next.
-    ``period`` is the 56a period when ``month`` is in it: its end is news too.
-    """
-    following = add_months(month, 1)
-    now_day, next_day = last_day(month), last_day(following)
-    groups: dict[tuple[str, str, str], tuple[list[Obligation], list[Obligation]]] = defaultdict(
-        lambda: ([], [])
-    )
-    changes: list[Change] = []
-    for o in obligations:
-        if o.frequency == "once":
-            if month_of(o.valid_from) == following:
-                changes.append(
-                    Change(
-                        "once",
-                        o.valid_from,
-                        o.kind,
-                        o.creditor_id,
-                        o.frequency,
-                        new_cents=o.amount_cents,
-                    )
-                )
-            continue
-        now, later = groups[(o.kind, o.creditor_id, o.frequency)]
-        if _valid_on(o, now_day):
-            now.append(o)
-        if _valid_on(o, next_day):
-            later.append(o)
-    for (kind, creditor_id, frequency), (now, later) in groups.items():
-        change = _recurring_change(now, later, following)
-        if change is not None:
-            changes.append(
-                Change(
-                    change[0],
-                    change[1],
-                    kind,
-                    creditor_id,
-                    frequency,
-                    sum(o.amount_cents for o in now),
-                    sum(o.amount_cents for o in later),
-                )
-            )
-    changes.sort(key=lambda c: (c.on, _kind_rank(c.kind), c.creditor_id))
-    if period is not None and period.covers_month(month):
-        if month_of(period.end) == following:
-            changes.append(Change("period_last_month", period.end))
-        elif month_of(period.end) == month:
-            changes.append(Change("period_ended", following))
-    return tuple(changes)
-
-
-def _recurring_change(
-    now: Sequence[Obligation], later: Sequence[Obligation], following: date
-) -> tuple[ChangeWhat, date] | None:
-    if {o.obligation_id for o in now} == {o.obligation_id for o in later}:
-        return None
-    old = sum(o.amount_cents for o in now)
-    new = sum(o.amount_cents for o in later)
-    known = {o.obligation_id for o in now}
-    starting = [o.valid_from for o in later if o.obligation_id not in known]
-    if not later:
-        return "stop", max(o.valid_to or following for o in now)
-    if not now:
-        return "start", min(starting)
-    if old == new:
-        return None  # the same cost under a new row: nothing changes for the client
-    return "amount", max(following, min(starting, default=following))
-
-
-def _kind_rank(kind: str) -> int:
-    return FIXED_COST_KINDS.index(kind) if kind in FIXED_COST_KINDS else len(FIXED_COST_KINDS)
-
-
-def handover_due(period: Period, month: date) -> bool:
-    """From six weeks before the end (R8), counted from the last day of ``month``:
-    the overview of a month shows the checklist once that window has opened."""
-    return period.days_until_end(last_day(month)) <= HANDOVER_NOTICE_DAYS
-
-
-@dataclass(frozen=True)
-class HandoverItem:
-    """One creditor the client pays personally from the first month after the period."""
-
-    kind: str
-    creditor_id: str
-    amount_cents: int
-    frequency: str
-    reference: str
-    start: date
-
-
-def handover_items(
-    obligations: Sequence[ObligationFacts], period: Period
-) -> tuple[HandoverItem, ...]:
-    """The 56a costs still running on the first day of the month after the
-    period, with the amount valid then (a new rent from 1 July included).
-    Costs on another basis (art. 57, vrijwillig) go on being paid."""
-    start = add_months(month_of(period.end), 1)
-    items = [
-        HandoverItem(
-            o.obligation.kind,
-            o.obligation.creditor_id,
-            o.obligation.amount_cents,
-            o.obligation.frequency,
-            o.reference,
-            start,
-        )
-        for o in obligations
-        if o.obligation.legal_basis == "56a"
-        and o.obligation.frequency != "once"
-        and _valid_on(o.obligation, start)
-    ]
-    return tuple(sorted(items, key=lambda i: (_kind_rank(i.kind), i.creditor_id, i.reference)))
+# --- Pure parts: the chart ---------------------------------------------------------
 
 
 # Geometry of the chart in SVG user units (the SVG scales to the page width).
@@ -375,97 +289,72 @@ def chart(entries: Sequence[tuple[str, str, str, int]]) -> Chart:
 
 @dataclass
 class _PageFacts:
+    """What the overviews of a page of households are made of."""
+
+    households: list[HouseholdFacts]
+    statements: StatementPage
     obligations: dict[str, list[ObligationFacts]]
-    instructions: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
-    reserve_held: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    # Per household and quarterly obligation: what its reserve holds (R3).
+    reserve_left: dict[str, dict[str, int]] = field(default_factory=dict)
     signals: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
-    benefit_dates: dict[str, date] = field(default_factory=dict)
 
 
-def _pages(conn: Connection, month: date, progress: Progress) -> Iterator[list[HouseholdFacts]]:
-    """The households to write an overview for, a page at a time, by id."""
-    pi = payment_instructions
+def _register_pages(conn: Connection, progress: Progress) -> Iterator[list[Any]]:
     pages = household_pages(conn, PAGE_HOUSEHOLDS)
-    for rows in pages_counted(pages, "overviews", register_size(conn), progress):
-        ids = [r["household_id"] for r in rows]
-        paying = set(
-            conn.execute(
-                select(pi.c.household_id)
-                .where(
-                    pi.c.household_id.in_(ids), pi.c.period == month, pi.c.creditor_id.is_not(None)
-                )
-                .distinct()
-            ).scalars()
-        )
-        page = []
-        for r in rows:
-            period = period_of(r)
-            if period.covers_month(month) or r["household_id"] in paying:
-                page.append(
-                    HouseholdFacts(
-                        r["household_id"], r["name"], r["iban"], r["language"], r["coach"], period
-                    )
-                )
-        if page:
-            yield page
+    yield from pages_counted(pages, "overviews", register_size(conn), progress)
 
 
-def _load_page(conn: Connection, ids: Sequence[str], month: date) -> _PageFacts:
-    facts = _PageFacts(load_obligations(conn, HouseholdRange.of_page(ids)))
-    pi, al = payment_instructions, allocation_lines
-    for row in conn.execute(
-        select(
-            pi.c.id,
-            pi.c.household_id,
-            pi.c.creditor_id,
-            pi.c.amount_cents,
-            pi.c.payout_date,
-            pi.c.status,
-            batches.c.execution_date,
+def read_page(conn: Connection, rows: Sequence[Any], month: date) -> _PageFacts | None:
+    """The facts of the overviews of a page of the register: the households
+    whose period covers ``month``, for whom a creditor was paid in it, or
+    whose reserve was paid to them in it (R3); None when there are none. A
+    few queries, each selecting the page by its range of ids."""
+    page = HouseholdRange.of_page([r["household_id"] for r in rows])
+    statements = read_statement_page(conn, page, [statement_household(r) for r in rows], month)
+    chosen = []
+    for r in rows:
+        household = household_facts_of(r)
+        paying = any(
+            p.creditor_id is not None or p.reserve_payout
+            for p in statements.payments(r["household_id"])
         )
-        .select_from(pi.outerjoin(batches, pi.c.batch_id == batches.c.id))
-        .where(pi.c.household_id.in_(ids), pi.c.period == month)
-        .order_by(pi.c.id)
-    ):
-        facts.instructions[row.household_id].append(row)
-    for hid, purpose, total in conn.execute(
-        select(al.c.household_id, al.c.purpose, func.sum(al.c.amount_cents))
-        .where(
-            al.c.household_id.in_(ids),
-            al.c.period <= month,
-            al.c.purpose.in_(("reserve", "pay_reserve")),
-        )
-        .group_by(al.c.household_id, al.c.purpose)
-    ):
-        facts.reserve_held[hid] += int(total) if purpose == "reserve" else -int(total)
+        if household.period.covers_month(month) or paying:
+            chosen.append(household)
+    if not chosen:
+        return None
+    facts = _PageFacts(chosen, statements, load_obligations(conn, page))
+    _add_page_extras(conn, facts, page, month)
+    return facts
+
+
+def _add_page_extras(
+    conn: Connection, facts: _PageFacts, page: HouseholdRange, month: date
+) -> None:
+    """Reserves left up to ``month`` and open signals, of the page's households."""
+    facts.reserve_left = reserve_left_by_obligation(
+        conn, [h.household_id for h in facts.households], month
+    )
     raised_until = last_day(add_months(month, SIGNAL_LOOKAHEAD_MONTHS))
     for signal in conn.execute(
         select(signals.c.household_id, signals.c.kind, signals.c.subject)
         .where(
-            signals.c.household_id.in_(ids),
+            page.contains(signals.c.household_id),
             signals.c.resolved_on.is_(None),
             signals.c.raised_on <= raised_until,
         )
         .order_by(signals.c.raised_on, signals.c.id)
     ):
         facts.signals[signal.household_id].append(signal)
-    bp = benefit_payments
-    for hid, day in conn.execute(
-        select(bp.c.household_id, func.max(bp.c.payout_date))
-        .where(bp.c.household_id.in_(ids), bp.c.period == month, payable())
-        .group_by(bp.c.household_id)
-    ):
-        facts.benefit_dates[hid] = day
-    return facts
 
 
 # --- One overview ----------------------------------------------------------------
 
 
 def _paid_rows(
-    st: Mapping[str, Any], instructions: Sequence[Any], creditors: Mapping[str, CreditorFacts]
+    st: Mapping[str, Any],
+    executed: Mapping[int, date | None],
+    creditors: Mapping[str, CreditorFacts],
 ) -> list[dict[str, Any]]:
-    executed = {str(r.id): r.execution_date for r in instructions}
     rows = []
     for p in st["paid"]:
         creditor = creditors.get(p["creditor_id"])
@@ -473,7 +362,7 @@ def _paid_rows(
             {
                 **p,
                 "creditor_name": creditor.name if creditor else p["creditor_id"],
-                "on": executed.get(p["payment_id"]) or date.fromisoformat(p["payout_date"]),
+                "on": executed.get(int(p["payment_id"])) or date.fromisoformat(p["payout_date"]),
                 "problem": p["status"] in PROBLEM_STATUSES,
             }
         )
@@ -481,21 +370,26 @@ def _paid_rows(
 
 
 def _payout_rows(
-    st: Mapping[str, Any], instructions: Sequence[Any], benefit_date: date | None
+    st: Mapping[str, Any],
+    payments: Sequence[PaymentRow],
+    executed: Mapping[int, date | None],
+    benefit_date: date | None,
 ) -> list[dict[str, Any]]:
     """The client's payouts with their dates. In payout mode ``creditors_only``
-    the benefits system pays the client, on the benefits payout date."""
-    rows = [
+    the benefits system pays the client, on the benefits payout date. A reserve
+    that came back to the client (R3) is a row of its own."""
+    rows: list[dict[str, Any]] = [
         {
-            "what": "payout.to_account",
-            "amount_cents": int(r.amount_cents),
-            "on": r.execution_date or r.payout_date,
+            "what": "payout.reserve" if r.reserve_payout else "payout.to_account",
+            "amount_cents": r.amount_cents,
+            "on": executed.get(r.payment_id) or r.payout_date,
             "status": r.status,
         }
-        for r in instructions
+        for r in payments
         if r.creditor_id is None
     ]
-    rest = st["payout_to_client_cents"] - sum(r["amount_cents"] for r in rows)
+    own = sum(r["amount_cents"] for r in rows if r["what"] == "payout.to_account")
+    rest = st["payout_to_client_cents"] - own
     if rest > 0:
         rows.append(
             {
@@ -572,12 +466,12 @@ def _handover(
     household: HouseholdFacts,
     obligations: Sequence[ObligationFacts],
     creditors: Mapping[str, CreditorFacts],
-    reserve_held_cents: int,
+    reserve_left: Mapping[str, int],
     c: Catalogue,
 ) -> dict[str, Any]:
     period = household.period
     items = []
-    for item in handover_items(obligations, period):
+    for item in handover_items(obligations, period, FIXED_COST_KINDS):
         creditor = creditors.get(item.creditor_id)
         items.append(
             {
@@ -608,12 +502,35 @@ def _handover(
         "to_pay": items,
         "none": c.text("handover.none", end=c.day(period.end)),
         "no_double": c.text("handover.no_double", month=c.month(month_of(period.end))),
-        "reserve": (
-            c.text("handover.reserve", amount=c.money(reserve_held_cents))
-            if reserve_held_cents > 0
-            else ""
-        ),
+        "reserves": _saved_for(obligations, reserve_left, period, c),
     }
+
+
+def _saved_for(
+    obligations: Sequence[ObligationFacts],
+    reserve_left: Mapping[str, int],
+    period: Period,
+    c: Catalogue,
+) -> list[str]:
+    """R3: what each reserve that ends with the period was saved for; after
+    the period it goes to the client."""
+    end = month_of(period.end)
+    texts = []
+    for o in sorted(
+        obligations, key=lambda o: (_kind_rank(o.obligation.kind), o.obligation.obligation_id)
+    ):
+        left = reserve_left.get(o.obligation.obligation_id, 0)
+        last = last_month_in_force(o.obligation, period)
+        if left > 0 and last is not None and last <= end:
+            texts.append(
+                c.text(
+                    "handover.reserve",
+                    amount=c.money(left),
+                    kind=c.label("kind", o.obligation.kind).lower(),
+                    start=c.day(add_months(end, 1)),
+                )
+            )
+    return texts
 
 
 def _grouped(iban: str) -> str:
@@ -660,20 +577,26 @@ def _context(
     hid = household.household_id
     c = catalogue(household.language)
     obligations = facts.obligations.get(hid, [])
-    instructions = facts.instructions.get(hid, [])
+    executed = facts.statements.execution_dates
     kinds = {o.obligation.obligation_id: o.obligation.kind for o in obligations}
-    paid = _paid_rows(st, instructions, creditors)
+    paid = _paid_rows(st, executed, creditors)
     period = household.period if st["in_ontzorging"] else None
-    changes = next_month_changes([o.obligation for o in obligations], month, period)
+    changes = next_month_changes(
+        [o.obligation for o in obligations], month, period, FIXED_COST_KINDS
+    )
     shortfall = [
         {**s, "creditor_name": _creditor_name(obligations, s["obligation_id"], creditors)}
         for s in st["shortfall"]
     ]
+    reserve_left = facts.reserve_left.get(hid, {})
     handover = None
     if st["in_ontzorging"] and handover_due(household.period, month):
-        handover = _handover(household, obligations, creditors, facts.reserve_held[hid], c)
+        handover = _handover(household, obligations, creditors, reserve_left, c)
     return {
         "c": c,
+        "t": c.plain,
+        "money": c.money_html,
+        "day": c.day_html,
         "household": household,
         "month": month,
         "month_label": c.month(month),
@@ -682,10 +605,26 @@ def _context(
         "basis_text": _basis_text(st, obligations, month, c),
         "paid": paid,
         "paid_total_cents": sum(p["amount_cents"] for p in paid),
-        "payouts": _payout_rows(st, instructions, facts.benefit_dates.get(hid)),
+        "payouts": _payout_rows(
+            st,
+            facts.statements.payments(hid),
+            executed,
+            facts.statements.benefit_dates.get(hid),
+        ),
         "shortfall": shortfall,
         "shortfall_total_cents": sum(s["amount_cents"] for s in shortfall),
-        "reserve_held_cents": facts.reserve_held[hid],
+        "reserve_held_cents": sum(reserve_left.values()),
+        "reserve_to_client": [
+            {
+                **r,
+                "text": c.text(
+                    "reserve.to_client",
+                    amount=c.money(r["amount_cents"]),
+                    kind=c.label("kind", r["kind"]).lower(),
+                ),
+            }
+            for r in st["reserve_to_client"]
+        ],
         "chart": _chart_for(paid, st, c),
         "changes": _change_rows(changes, creditors, c),
         "handover": handover,
@@ -707,32 +646,43 @@ def _creditor_name(
 
 def render_overview(
     household: HouseholdFacts,
-    st: Mapping[str, Any],
     facts: _PageFacts,
     creditors: Mapping[str, CreditorFacts],
     month: date,
 ) -> str:
-    template = template_environment().get_template("overview.html.j2")
-    return template.render(_context(household, st, facts, creditors, month))
+    st = facts.statements.figures(household.household_id).as_dict()
+    return _overview_template().render(_context(household, st, facts, creditors, month))
 
 
 def overview_html(conn: Connection, household_id: str, month: date) -> str:
     """The overview of one household and month as HTML (also outside its period)."""
+    return _one_overview(conn, household_id, month)[1]
+
+
+def write_overview(conn: Connection, household_id: str, month: date, folder: Path) -> Path:
+    """Write the overview of one household and month to ``folder`` (on demand)."""
+    household, html = _one_overview(conn, household_id, month)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / overview_file_name(household)
+    write_text_atomically(path, html)
+    return path
+
+
+def _one_overview(conn: Connection, household_id: str, month: date) -> tuple[HouseholdFacts, str]:
     month = month_of(month)
     row = (
         conn.execute(select(households).where(households.c.household_id == household_id))
         .mappings()
         .first()
     )
-    st = statement(conn, household_id, month)  # raises UnknownHousehold
     if row is None:
-        raise OverviewError(f"household {household_id!r} vanished while reading")
-    household = HouseholdFacts(
-        row["household_id"], row["name"], row["iban"], row["language"], row["coach"], period_of(row)
-    )
-    return render_overview(
-        household, st, _load_page(conn, [household_id], month), load_creditors(conn), month
-    )
+        raise UnknownHousehold(f"household {household_id!r} is not in the register")
+    household = household_facts_of(row)
+    page = HouseholdRange.of_page([household_id])
+    statements = read_statement_page(conn, page, [statement_household(row)], month)
+    facts = _PageFacts([household], statements, load_obligations(conn, page))
+    _add_page_extras(conn, facts, page, month)
+    return household, render_overview(household, facts, load_creditors(conn), month)
 
 
 # --- The use case ----------------------------------------------------------------
@@ -796,13 +746,28 @@ def write_overviews(
     directory.mkdir(parents=True, exist_ok=True)
     creditors = load_creditors(conn)
     written: list[Path] = []
-    for page in _pages(conn, month, progress):
-        facts = _load_page(conn, [h.household_id for h in page], month)
-        for household in page:
-            st = statement(conn, household.household_id, month)
-            path = directory / overview_file_name(household)
-            write_text_atomically(path, render_overview(household, st, facts, creditors, month))
+
+    def render(facts: _PageFacts | None) -> list[tuple[Path, str]]:
+        if facts is None:
+            return []
+        return [
+            (directory / overview_file_name(h), render_overview(h, facts, creditors, month))
+            for h in facts.households
+        ]
+
+    def write(files: list[tuple[Path, str]]) -> None:
+        for path, html in files:
+            write_text_atomically(path, html)
             written.append(path)
+
+    # Three things at once: the next page is read (a background thread on
+    # the connection), this one rendered (here), the last one written to
+    # disk (a background thread); at most three pages in memory.
+    pages = (read_page(conn, rows, month) for rows in _register_pages(conn, progress))
+    # On an error the reading is stopped here, before the caller closes the
+    # connection: a read in flight never races the rollback.
+    with closing(read_ahead(pages)) as ahead:
+        write_pages(ahead, render, write, overlap=True)
     pdfs: list[Path] = []
     failures: list[str] = []
     if chromium is not None and written:
@@ -811,3 +776,7 @@ def write_overviews(
         )
     _remove_stale(directory, {*written, *pdfs})
     return OverviewCounts(len(written), len(written), len(pdfs), (*written, *pdfs), tuple(failures))
+
+
+def _kind_rank(kind: str) -> int:
+    return kind_rank(kind, FIXED_COST_KINDS)

@@ -23,9 +23,11 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from ontzorging.adapters.faults import checkpoint
 from ontzorging.adapters.incidents import safe_summary
 from ontzorging.adapters.locking import run_lock
+from ontzorging.adapters.pdf import chromium_for
 from ontzorging.adapters.private_files import private_file
 from ontzorging.adapters.progress import Progress, no_progress
 from ontzorging.allocation.allocate import allocate_due
+from ontzorging.allocation.reserve_payout import pay_out_left_reserves
 from ontzorging.bank.feedback_import import import_bank_file
 from ontzorging.bank.missing_debits import raise_missing_debit_signals
 from ontzorging.batches.finance_summary import write_release_outputs, write_withheld_report
@@ -38,6 +40,7 @@ from ontzorging.intake.parsing.problems import printable as shown
 from ontzorging.register.signals import raise_period_signals
 from ontzorging.reports.caseload import write_caseload_report
 from ontzorging.reports.overviews import write_overviews
+from ontzorging.reports.print_batches import write_print_batches
 from ontzorging.runs.records import finish_run, start_run
 from payments.files import clean_temp_files
 
@@ -75,6 +78,7 @@ def run_nightly(
             checkpoint("inbox_imported")
             with app.engine.begin() as conn:
                 counts += allocate_due(conn, as_of, app.settings, run_id, app.clock.now(), progress)
+                counts += pay_out_left_reserves(conn, as_of, run_id, app.clock.now())
                 counts["signals"] += raise_period_signals(conn, as_of)
                 counts["signals"] += raise_missing_debit_signals(conn, as_of)
                 counts += gather_batches(conn, as_of, app.settings, run_id, app.clock.now())
@@ -122,20 +126,30 @@ def run_monthly(
         try:
             with app.engine.connect() as conn:
                 written = write_overviews(
-                    conn,
-                    app.home.path("overviews"),
-                    month,
-                    pdf=app.settings.overview_pdf_flag,
-                    progress=progress,
+                    conn, app.home.path("overviews"), month, pdf=False, progress=progress
                 )
                 counts.update(written.as_counts())
+                # Letters for the print service: batches of PDFs with an index,
+                # not a PDF per household (`ontzorging overview ID --pdf` makes one).
+                chromium = chromium_for(app.settings.overview_pdf_flag)
+                printed = None
+                if chromium is not None:
+                    printed = write_print_batches(
+                        conn,
+                        app.home.path("overviews"),
+                        app.home.path("print"),
+                        month,
+                        chromium,
+                        batch_letters=app.settings.print_batch_letters,
+                    )
+                    counts.update(printed.as_counts())
                 reports = write_caseload_report(conn, app.home.path("reports"), month)
                 if coach:
                     reports += write_caseload_report(
                         conn, app.home.path("reports"), month, coach=coach
                     )
                 counts["reports"] += len(reports)
-            problems = written.pdf_failures
+            problems = written.pdf_failures + (printed.failures if printed else ())
         except BaseException as exc:
             _finish_failed(app, run_id, counts, exc)
             raise

@@ -139,3 +139,31 @@ def test_a_coach_resolves_a_signal_once(home: Home) -> None:
     assert first not in [s["id"] for s in left]
     listing = {h["household_id"]: h["signals"] for h in home.json("households", "list")}  # type: ignore[union-attr]
     assert listing["D"] == ["shortfall"]  # one shortfall signal still open
+
+
+def test_monthly_prints_batches_and_one_overview_is_there_on_demand(
+    home: Home, tmp_path: Path, chromium: Path
+) -> None:
+    home.drop(date(2026, 3, 1))
+    home.json("run", "nightly", "--date", "2026-03-26")
+    monthly = home.json("run", "monthly", "--month", "2026-03")
+    assert (monthly["counts"]["print_batches"], monthly["counts"]["print_letters"]) == (1, 6)
+    month = home.root / "print" / "2026-03"
+    assert sorted(p.name for p in month.iterdir()) == [
+        "letters-2026-03-0001.csv",
+        "letters-2026-03-0001.pdf",
+    ]
+    index = (month / "letters-2026-03-0001.csv").read_text("utf-8").splitlines()
+    assert index[0] == "household_id,first_page,pages,language,coach"
+    assert [line.split(",")[0] for line in index[1:]] == ["A", "B", "C", "D", "E", "F"]
+    assert not list((home.root / "overviews" / "2026-03").glob("*.pdf"))
+    out = tmp_path / "on-demand"
+    made = home.json("overview", "D", "--month", "2026-03", "--pdf", "--output", str(out))
+    assert made == {  # type: ignore[comparison-overlap]
+        "household_id": "D",
+        "month": "2026-03",
+        "html": str(out / "D.nl.html"),
+        "pdf": str(out / "D.nl.pdf"),
+    }
+    assert (out / "D.nl.pdf").read_bytes().startswith(b"%PDF-")
+    assert home("overview", "ZZ", "--month", "2026-03").exit_code == 1

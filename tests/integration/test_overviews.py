@@ -22,15 +22,11 @@ from sqlalchemy import Engine, update
 from ontzorging.adapters import pdf as pdf_output
 from ontzorging.adapters.schema import households, payment_instructions, signals
 from ontzorging.allocation.allocate import allocate_due
-from ontzorging.domain.allocation import Obligation
-from ontzorging.domain.periods import Period
 from ontzorging.intake.imports import import_file
-from ontzorging.register.signals import HANDOVER_NOTICE_DAYS, raise_period_signals
+from ontzorging.register.signals import raise_period_signals
 from ontzorging.reports.overviews import (
     LANGUAGES,
     catalogue,
-    handover_due,
-    next_month_changes,
     overview_html,
     write_overviews,
 )
@@ -473,43 +469,6 @@ def test_open_signals_include_the_handover(later_months: Path) -> None:
     f = page(later_months, JUNE, "F")
     assert [li.get("data-kind") for li in f.find("li.signal")] == ["handover_due"]
     assert "11 augustus 2026" in f.find("li.signal")[0].text_content()
-
-
-def test_next_month_changes_pure() -> None:
-    def rent(oid: str, cents: int, start: date, end: date | None = None) -> Obligation:
-        return Obligation(oid, "huur", "WOON", cents, "monthly", start, end)
-
-    period = Period.for_household(date(2026, 3, 1))  # to 31 August
-    rows = [
-        rent("R1", 60000, date(2026, 1, 1), date(2026, 6, 30)),
-        rent("R2", 60000, date(2026, 7, 1)),
-    ]
-    assert next_month_changes(rows, JUNE, period) == ()  # a new row, the same amount
-    premium = [
-        Obligation(
-            "Z1", "zorgverzekering", "ZORG", 14240, "monthly", date(2025, 1, 1), date(2025, 12, 31)
-        ),
-        Obligation("Z2", "zorgverzekering", "ZORG", 15110, "monthly", date(2026, 1, 1), None),
-    ]
-    (change,) = next_month_changes(premium, date(2025, 12, 1), None)
-    assert (change.what, change.on, change.old_cents, change.new_cents) == (
-        "amount",
-        date(2026, 1, 1),
-        14240,
-        15110,
-    )
-    once = [Obligation("O1", "overig", "X", 5000, "once", date(2026, 7, 15), None)]
-    assert [c.what for c in next_month_changes(once, JUNE, None)] == ["once"]
-    stop = [rent("R1", 60000, date(2026, 1, 1), date(2026, 7, 14))]
-    (change,) = next_month_changes(stop, JUNE, None)
-    assert (change.what, change.on) == ("stop", date(2026, 7, 14))
-
-
-def test_handover_due_edges() -> None:
-    period = Period(date(2026, 2, 12), date(2026, 8, 11))  # 42 days after 30 June
-    assert (period.end - date(2026, 6, 30)).days == HANDOVER_NOTICE_DAYS
-    assert handover_due(period, JUNE)
-    assert not handover_due(Period(date(2026, 2, 13), date(2026, 8, 12)), JUNE)
 
 
 # --- Statuses, catalogues, PDF -----------------------------------------------------

@@ -77,3 +77,18 @@ def test_a_cancellation_is_a_new_entry_that_undoes_one_payable() -> None:
     assert net[RENT] == 0
     assert booked.key != cancelled.key
     assert booked.postings[1] == Posting(RENT, -65_000)  # the original is unchanged
+
+
+def test_the_sql_patterns_match_the_names_the_ledger_builds() -> None:
+    import re
+
+    def matches(pattern: str, name: str) -> bool:
+        regex = "^" + ".*".join(re.escape(part) for part in pattern.split("%")) + "$"
+        return re.match(regex, name) is not None
+
+    assert matches(accounts.ANY_PAYABLE, accounts.payable("D", "WOON"))
+    assert matches(accounts.ANY_PAYABLE, accounts.payable(None, accounts.CLIENT))
+    assert matches(accounts.ANY_RETURNED, accounts.returned("D"))
+    assert matches(accounts.ANY_HOUSEHOLD_RESERVE, accounts.reserve("F", "F3"))
+    assert not matches(accounts.ANY_PAYABLE, accounts.returned("D"))
+    assert not matches(accounts.ANY_HOUSEHOLD_RESERVE, accounts.held("F"))

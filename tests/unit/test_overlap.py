@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ontzorging.adapters.overlap import write_pages
+from ontzorging.adapters.overlap import read_ahead, write_pages
 
 
 class Recorder:
@@ -101,3 +101,45 @@ def test_a_failed_computation_waits_for_the_write_in_flight() -> None:
     # By the time the error reaches the caller (who rolls back), page 0's
     # write has finished: it did not run on under the rollback.
     assert finished == [0]
+
+
+def test_read_ahead_reads_the_next_page_while_the_caller_works() -> None:
+    read: list[int] = []
+
+    def pages() -> Iterator[int]:
+        for n in range(4):
+            read.append(n)
+            yield n
+
+    seen = []
+    for page in read_ahead(pages()):
+        time.sleep(0.05)  # the caller's work: the next read has happened meanwhile
+        seen.append((page, max(read)))
+    assert seen == [(0, 1), (1, 2), (2, 3), (3, 3)]
+
+
+def test_read_ahead_raises_a_read_error_at_its_page() -> None:
+    def pages() -> Iterator[int]:
+        yield 0
+        raise OSError("connection lost")
+
+    got = []
+    with pytest.raises(OSError, match="connection lost"):
+        for page in read_ahead(pages()):
+            got.append(page)
+    assert got == [0]
+
+
+def test_closing_read_ahead_waits_for_the_read_in_flight() -> None:
+    finished: list[int] = []
+
+    def pages() -> Iterator[int]:
+        for n in range(3):
+            time.sleep(0.05)
+            finished.append(n)
+            yield n
+
+    ahead = read_ahead(pages())
+    assert next(ahead) == 0
+    ahead.close()  # the caller failed: the read of page 1 is in flight
+    assert finished == [0, 1]  # it finished before close() returned; nothing after it
