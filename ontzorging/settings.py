@@ -4,6 +4,7 @@ start; a wrong key or value raises :class:`SettingsError` naming the key."""
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -48,6 +49,37 @@ class SepaSettings:
     version: str
     max_transactions_per_file: int
     require_approval: bool
+    approvals_required: int = 1  # four eyes: 2 different people approve the same SHA-256
+
+
+@dataclass(frozen=True)
+class OidcSettings:
+    """Single sign-on (authorization code + PKCE). Off while ``issuer`` is empty."""
+
+    issuer: str = ""
+    client_id: str = ""
+    client_secret: str = ""
+    redirect_uri: str = ""
+    roles_claim: str = "roles"
+    coach_claim: str = "coach"
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.issuer)
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    require_mfa: bool = True
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    theme_css: str = ""  # a municipality's own theme CSS file; empty: the voorbeeld theme
+    theme_class: str = "voorbeeld-theme"
+    secure_cookies: bool = True  # false only for plain-http tests on localhost
+    trusted_proxies: int = 0  # reverse proxies whose X-Forwarded-* headers are believed
+    login_throttle_failures: int = 10
+    login_throttle_minutes: int = 15
+    oidc: OidcSettings = OidcSettings()
 
 
 @dataclass(frozen=True)
@@ -82,6 +114,7 @@ class Settings:
     amount_limits: AmountLimits
     overview_pdf: str = "auto"
     print_batch_letters: int = 500
+    web: WebSettings = WebSettings()
 
     @property
     def overview_pdf_flag(self) -> bool | None:
@@ -146,6 +179,7 @@ def _build(d: dict[str, Any]) -> Settings:
                 MAX_TRANSACTIONS_PER_FILE_LIMIT,
             ),
             require_approval=_bool(s["require_approval"], "sepa.require_approval"),
+            approvals_required=_int(s["approvals_required"], "sepa.approvals_required", 1, 2),
         ),
         allocation=AllocationSettings(
             payout_mode=_choice(a["payout_mode"], "allocation.payout_mode", PAYOUT_MODES),
@@ -162,6 +196,57 @@ def _build(d: dict[str, Any]) -> Settings:
             MAX_PRINT_BATCH_LETTERS,
         ),
         amount_limits=_amount_limits(d["import"]["max_amount"]),
+        web=_web(d["web"]),
+    )
+
+
+_THEME_CLASS = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,99}$")
+OIDC_SECRET_ENV = "ONTZORGING_OIDC_CLIENT_SECRET"
+_OIDC_KEYS = ("issuer", "client_id", "client_secret", "redirect_uri", "roles_claim", "coach_claim")
+
+
+def _web(w: dict[str, Any]) -> WebSettings:
+    theme_class = w["theme_class"]
+    if not isinstance(theme_class, str) or not _THEME_CLASS.match(theme_class):
+        raise SettingsError("web.theme_class: must be one CSS class name, such as voorbeeld-theme")
+    theme_css = w["theme_css"]
+    if not isinstance(theme_css, str):
+        raise SettingsError("web.theme_css: must be the path of a CSS file, or empty")
+    if theme_css and not (Path(theme_css).is_file() and theme_css.endswith(".css")):
+        raise SettingsError(f"web.theme_css: {theme_css!r} is not a .css file")
+    oidc = {key: w[f"oidc_{key}"] for key in _OIDC_KEYS}
+    # The secret may stay out of the settings file: an environment variable.
+    oidc["client_secret"] = oidc["client_secret"] or os.environ.get(OIDC_SECRET_ENV, "")
+    for key, value in oidc.items():
+        if not isinstance(value, str):
+            raise SettingsError(f"web.oidc_{key}: must be a text")
+    if oidc["issuer"] and not oidc["issuer"].startswith(
+        ("https://", "http://127.0.0.1", "http://localhost")
+    ):
+        raise SettingsError("web.oidc_issuer: must be an https:// URL")
+    if oidc["issuer"] and not (oidc["client_id"] and oidc["redirect_uri"]):
+        raise SettingsError(
+            "web.oidc_client_id: required (with web.oidc_redirect_uri) when web.oidc_issuer is set"
+        )
+    return WebSettings(
+        require_mfa=_bool(w["require_mfa"], "web.require_mfa"),
+        session_idle_minutes=_int(
+            w["session_idle_minutes"], "web.session_idle_minutes", 1, 24 * 60
+        ),
+        session_absolute_hours=_int(
+            w["session_absolute_hours"], "web.session_absolute_hours", 1, 7 * 24
+        ),
+        theme_css=theme_css,
+        theme_class=theme_class,
+        secure_cookies=_bool(w["secure_cookies"], "web.secure_cookies"),
+        trusted_proxies=_int(w["trusted_proxies"], "web.trusted_proxies", 0, 5),
+        login_throttle_failures=_int(
+            w["login_throttle_failures"], "web.login_throttle_failures", 3, 100
+        ),
+        login_throttle_minutes=_int(
+            w["login_throttle_minutes"], "web.login_throttle_minutes", 1, 24 * 60
+        ),
+        oidc=OidcSettings(**oidc),
     )
 
 

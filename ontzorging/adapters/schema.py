@@ -394,3 +394,52 @@ payment_decisions = Table(
     Column("note", String(300)),
     Column("new_instruction_id", BigInteger, ForeignKey("payment_instructions.id"), nullable=False),
 )
+
+# --- web interface (issue 14) -------------------------------------------------
+
+WEB_ROLES = ("coach", "finance", "beheer")
+SHA256_HEX_CHARS = 64
+
+web_users = Table(
+    "web_users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", ACTOR, nullable=False, unique=True),
+    Column("roles", String(60), nullable=False),  # comma-separated WEB_ROLES
+    Column("coach", String(100)),  # the households register's `coach` this user is
+    Column("password_hash", String(200)),  # Argon2id; NULL for single sign-on only
+    Column("totp_secret", String(64)),  # base32; second factor when web.require_mfa
+    Column("oidc_subject", String(255), unique=True),  # "issuer sub" once signed in by OIDC
+    Column("disabled", Boolean, nullable=False),
+    Column("failed_logins", Integer, nullable=False),
+    Column("throttled_until", DateTime(timezone=True)),
+    Column("last_totp_step", BigInteger),  # a TOTP code is accepted once
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_login_at", DateTime(timezone=True)),
+)
+
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    # Only the SHA-256 of the cookie's random token is stored.
+    Column("token_sha256", String(SHA256_HEX_CHARS), primary_key=True),
+    Column("user_id", Integer, ForeignKey("web_users.id"), nullable=False, index=True),
+    Column("csrf_token", String(SHA256_HEX_CHARS), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_seen_at", DateTime(timezone=True), nullable=False),
+)
+
+batch_approvals = Table(
+    "batch_approvals",
+    metadata,
+    # One approval of a batch's file(s) as they were: the SHA-256 the approver
+    # saw. A batch is released when `sepa.approvals_required` different names
+    # approved the same SHA-256; approvals of another SHA-256 have lapsed.
+    Column("id", Integer, primary_key=True),
+    Column("batch_id", Integer, ForeignKey("batches.id"), nullable=False),
+    Column("approved_by", ACTOR, nullable=False),
+    Column("sha256", String(SHA256_HEX_CHARS), nullable=False),
+    Column("approved_at", DateTime(timezone=True), nullable=False),
+    Column("via", String(10), nullable=False),  # web | cli
+    UniqueConstraint("batch_id", "approved_by", "sha256"),
+)

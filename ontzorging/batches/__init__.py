@@ -1,0 +1,1 @@
+"""Payment batches: gather, review, approve (four eyes), reject, write files."""

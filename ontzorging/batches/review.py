@@ -186,4 +186,9 @@ def review_lines(review: dict[str, Any]) -> list[str]:
             "batch or the municipality's settings change; approve with "
             f"`batches approve {review['id']} --sha256 <batch SHA-256>` to be sure)"
         )
+    if review.get("approved_by"):
+        out.append(
+            f"  approved by {', '.join(review['approved_by'])} "
+            f"({len(review['approved_by'])} of {review['approvals_required']})"
+        )
     return out

@@ -647,11 +647,12 @@ def batches_show(batch_id: int) -> None:
 
     Example: ontzorging batches show 12
     """
-    from ontzorging.batches.review import batch_review, review_lines
+    from ontzorging.batches.approvals import review_for_approval
+    from ontzorging.batches.review import review_lines
 
     app = _app(read_only=True)
     with app.engine.connect() as conn:
-        data = batch_review(conn, batch_id, app.settings)
+        data = review_for_approval(conn, batch_id, app.settings)
     emit(data, lambda: click.echo("\n".join(review_lines(data))))
 
 
@@ -676,41 +677,55 @@ def batches_show(batch_id: int) -> None:
 def batches_approve(batch_id: int, actor: str, yes: bool, expected_sha256: str | None) -> None:
     """Approve a batch: its pain.001 file(s) are written to outbox/sepa/.
 
+    With sepa.approvals_required = 2 this is one of two approvals: the batch
+    is released when two different names approved the same file SHA-256
+    (here or in the web interface).
+
     Every file is rendered and validated first; a payment that cannot be
     written is taken out of the batch (cancelled, the money stays held) and
     nothing is released (exit 1): check the batch and approve it again.
     With --sha256 the batch is approved only when its file(s) are byte for
     byte the ones reviewed in `batches show`."""
-    from ontzorging.adapters.faults import checkpoint
     from ontzorging.adapters.locking import run_lock
-    from ontzorging.batches.finance_summary import write_release_outputs
-    from ontzorging.batches.service import approve_batch, list_batches
+    from ontzorging.batches.approvals import approve
+    from ontzorging.batches.service import list_batches
 
     app = _app()
     if not (yes or _wants_json() or not _stdin_is_terminal()):
         _confirm_approval(app, batch_id, actor)
     with run_lock(app.engine):
-        released = approve_batch(
+        outcome = approve(
             app.engine,
             batch_id,
             actor,
             app.clock.now(),
             app.settings,
-            expected_sha256=expected_sha256,
+            app.home.path("outbox/sepa"),
+            app.home.path("reports"),
+            sha256=expected_sha256,
         )
-        checkpoint("released")
-        # Each file's delivery is committed on its own as soon as it is written.
         with app.engine.connect() as conn:
-            write_release_outputs(
-                conn, app.home.path("outbox/sepa"), app.home.path("reports"), app.settings
-            )
             item = next(b for b in list_batches(conn) if b["id"] == batch_id)
-    message = (
-        f"batch {batch_id} approved by {actor}: "
-        if released
-        else f"batch {batch_id} is already released (approved before); no new file: "
-    )
-    emit(item, lambda: click.echo(message + ", ".join(item["files"])))
+    item = {
+        **item,
+        "approved_by": list(outcome.approved_by),
+        "approvals_required": outcome.approvals_required,
+        "approved_sha256": outcome.sha256,
+    }
+    if outcome.status == "awaiting_approval":
+        message = (
+            f"batch {batch_id}: approval by {actor} recorded ({len(outcome.approved_by)} of "
+            f"{outcome.approvals_required}) for SHA-256 {outcome.sha256}; it is released when "
+            "someone else approves the same file"
+        )
+    elif outcome.status == "released":
+        message = f"batch {batch_id} approved by {item['decided_by']}: " + ", ".join(item["files"])
+    else:
+        message = (
+            f"batch {batch_id} is already released (approved before); no new file: "
+            + ", ".join(item["files"])
+        )
+    emit(item, lambda: click.echo(message))
 
 
 def _stdin_is_terminal() -> bool:
@@ -719,10 +734,10 @@ def _stdin_is_terminal() -> bool:
 
 def _confirm_approval(app: App, batch_id: int, actor: str) -> None:
     """Show the totals and ask; "no" leaves the batch as it is (exit 1)."""
-    from ontzorging.batches.review import batch_review
+    from ontzorging.batches.approvals import review_for_approval
 
     with app.engine.connect() as conn:
-        review = batch_review(conn, batch_id, app.settings)
+        review = review_for_approval(conn, batch_id, app.settings)
     if review["status"] != "awaiting_approval":
         return  # approve_batch says what is the matter
     for kind in review["per_kind"]:
@@ -972,9 +987,14 @@ def scheduler() -> None:
 
 
 @main.command()
+@click.option("--web", "serve_web", is_flag=True, help="Then serve the web interface of the demo.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="With --web: address.")
+@click.option("--port", default=8080, show_default=True, type=int, help="With --web: port.")
 @handled
-def demo() -> None:
-    """Load a demo municipality and run it through several months."""
+def demo(serve_web: bool, host: str, port: int) -> None:
+    """Load a demo municipality and run it through several months; it makes
+    demo web users and prints their passwords. With --web the demo home is
+    then served (second factor off, cookies over plain http: a demo only)."""
     from ontzorging.entrypoints.demo import run_demo
 
     opts = _opts()
@@ -990,6 +1010,117 @@ def demo() -> None:
             as_json=_wants_json(),
             progress=progress,
         )
+    if serve_web:
+        from dataclasses import replace
+
+        from ontzorging.web.app import serve
+
+        app = _app()
+        web = replace(app.settings.web, require_mfa=False, secure_cookies=False)
+        app = replace(app, settings=replace(app.settings, web=web))
+        click.echo(f"Demo web interface on http://{host}:{port}/ (Ctrl+C stops it)", err=True)
+        serve(app, host, port)
+
+
+@main.command("web")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on.")
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
+@handled
+def web_command(host: str, port: int, threads: int) -> None:
+    """Serve the web interface (waitress, a production WSGI server); put a
+    reverse proxy with TLS in front (see the README)."""
+    from ontzorging.web.app import serve
+
+    app = _app()
+    click.echo(f"Ontzorging web interface on http://{host}:{port}/", err=True)
+    serve(app, host, port, threads=threads)
+
+
+@main.group("users")
+def users_group() -> None:
+    """Accounts of the web interface (roles coach, finance, beheer)."""
+
+
+@users_group.command("add")
+@click.argument("name", type=ACTOR_NAME)
+@click.option(
+    "--role",
+    "roles",
+    multiple=True,
+    required=True,
+    type=click.Choice(["coach", "finance", "beheer"]),
+    help="coach, finance or beheer; repeat for several.",
+)
+@click.option("--coach", default=None, help="For a coach: the coach name in the register.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    required=True,
+    help="Read the password from the first line of standard input.",
+)
+@handled
+def users_add(name: str, roles: tuple[str, ...], coach: str | None, password_stdin: bool) -> None:
+    """Add a local web user. The password is the first line of standard
+    input (never an argument: it would show in the process list). Prints the
+    TOTP link for the user's authenticator app (web.require_mfa).
+
+    Example: ontzorging users add jan --role coach --coach "Coach Smit" --password-stdin
+    """
+    from ontzorging.web.accounts import add_user
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    app = _app()
+    with app.engine.begin() as conn:
+        data = add_user(conn, name, roles, coach, password, _actor(), app.clock.now())
+    emit(
+        data,
+        lambda: click.echo(
+            f"user {name} added ({', '.join(data['roles'])}); authenticator app: {data['totp_uri']}"
+        ),
+    )
+
+
+@users_group.command("list")
+@handled
+def users_list() -> None:
+    """Every web user: name, roles, coach name, disabled, last login.
+
+    Example: ontzorging users list --json
+    """
+    from ontzorging.web.accounts import list_users
+
+    with _app(read_only=True).engine.connect() as conn:
+        items = list_users(conn)
+
+    def human() -> None:
+        click.echo(f"{'name':<24} {'roles':<22} {'coach':<18} state")
+        for u in items:
+            state = "disabled" if u["disabled"] else "active"
+            click.echo(
+                f"{u['name']:<24} {','.join(u['roles']):<22} {u['coach'] or '-':<18} {state}"
+            )
+
+    emit(items, human)
+
+
+@users_group.command("disable")
+@click.argument("name")
+@handled
+def users_disable(name: str) -> None:
+    """Disable a web user and end their sessions at once.
+
+    Example: ontzorging users disable jan
+    """
+    from ontzorging.web.accounts import disable_user
+
+    app = _app()
+    with app.engine.begin() as conn:
+        ended = disable_user(conn, name, _actor(), app.clock.now())
+    emit(
+        {"name": name, "disabled": True, "sessions_ended": ended},
+        lambda: click.echo(f"user {name} disabled; {ended} session(s) ended"),
+    )
 
 
 def format_period(month: date) -> str:

@@ -94,7 +94,9 @@ HELP: Final[dict[str, tuple[str | None, str]]] = {
         "ontzorging export beancount --household D --output d.beancount",
     ),
     "scheduler": (None, "ontzorging scheduler --home /srv/ontzorging"),
-    "demo": (None, "ontzorging demo --home /tmp/demo"),
+    "demo": (None, "ontzorging demo --home /tmp/demo --web"),
+    "web": (None, "ontzorging web --host 127.0.0.1 --port 8080"),
+    "users": (None, "ontzorging users list"),
 }
 
 OPTION_HELP: Final = {
@@ -105,6 +107,7 @@ OPTION_HELP: Final = {
     ("export beancount", "household"): "Only this household's accounts.",
     ("export beancount", "output"): "Write to this file instead of stdout.",
     ("statement", "period"): "The month, YYYY-MM.",
+    ("web", "threads"): "Requests served at the same time.",
 }
 
 ARGUMENT_HELP: Final = {

@@ -16,8 +16,8 @@ from ontzorging.adapters.progress import Progress, no_progress
 from ontzorging.adapters.schema import imported_files, payment_files, payment_instructions
 from ontzorging.bank import samples as bank_samples
 from ontzorging.bank.decisions import awaiting_decision, resolve_payment
-from ontzorging.batches.finance_summary import write_release_outputs
-from ontzorging.batches.service import approve_batch, list_batches
+from ontzorging.batches.approvals import approve
+from ontzorging.batches.service import list_batches
 from ontzorging.bootstrap import App, bootstrap
 from ontzorging.domain.errors import Refused
 from ontzorging.domain.money import euro_nl
@@ -29,6 +29,15 @@ from ontzorging.reports.statements import statement
 
 DEMO_ACTOR = "demo"
 DEMO_APPROVER = "M. de Vries (Financiën)"
+DEMO_APPROVERS = (DEMO_APPROVER, "J. Jansen (Financiën)")
+# Web users of the demo: name, roles, coach name in the register.
+DEMO_USERS = (
+    ("coach.smit", ("coach",), "Coach Smit"),
+    ("coach.bakker", ("coach",), "Coach Bakker"),
+    ("financien.devries", ("finance",), None),
+    ("financien.jansen", ("finance",), None),
+    ("beheer", ("beheer",), None),
+)
 DEMO_COACH = "Coach Smit"
 
 
@@ -115,34 +124,61 @@ def run_demo(
         progress("demo months", demo_data.MONTHS.index(month) + 1, len(demo_data.MONTHS))
     statements = _statements(app)
     outputs = _outputs(app)
+    users = _demo_users(app)
     result = {
         "home": str(app.home.root),
         "runs": runs,
         "statements": statements,
         "outputs": outputs,
+        "web_users": users,
     }
     if as_json:
         echo(json.dumps(result, indent=2))
     else:
         _print_summary(statements, outputs, echo)
+        echo("Web users of the demo (`ontzorging demo --web`, or `ontzorging web`):")
+        for user in users:
+            echo(f"  {user['name']:<18} password {user['password']}  ({', '.join(user['roles'])})")
     return result
 
 
+def _demo_users(app: App) -> list[dict[str, Any]]:
+    """One web user per demo role, each with a fresh random password."""
+    import secrets
+
+    from ontzorging.web.accounts import add_user
+
+    made = []
+    with app.engine.begin() as conn:
+        for name, roles, coach in DEMO_USERS:
+            password = secrets.token_urlsafe(12)
+            add_user(conn, name, roles, coach, password, DEMO_ACTOR, app.clock.now())
+            made.append({"name": name, "roles": list(roles), "coach": coach, "password": password})
+    return made
+
+
 def _approve_all(app: App) -> list[tuple[int, list[str]]]:
-    """Finance approves every batch awaiting approval (as `batches approve` does)."""
+    """Finance approves every batch awaiting approval (as `batches approve`
+    does); with four eyes (sepa.approvals_required = 2) a second approver too."""
     from ontzorging.adapters.locking import run_lock
 
+    approved = []
     with run_lock(app.engine):
         with app.engine.connect() as conn:
             waiting = [b["id"] for b in list_batches(conn) if b["status"] == "awaiting_approval"]
         for batch_id in waiting:
-            approve_batch(app.engine, batch_id, DEMO_APPROVER, app.clock.now(), app.settings)
-        with app.engine.connect() as conn:  # each file's delivery commits on its own
-            write_release_outputs(
-                conn, app.home.path("outbox/sepa"), app.home.path("reports"), app.settings
-            )
-            files = {b["id"]: b["files"] for b in list_batches(conn)}
-    return [(batch_id, files[batch_id]) for batch_id in waiting]
+            for approver in DEMO_APPROVERS[: app.settings.sepa.approvals_required]:
+                outcome = approve(
+                    app.engine,
+                    batch_id,
+                    approver,
+                    app.clock.now(),
+                    app.settings,
+                    app.home.path("outbox/sepa"),
+                    app.home.path("reports"),
+                )
+            approved.append((batch_id, sorted(outcome.files)))
+    return approved
 
 
 def _drop_bank_feedback(app: App) -> list[str]:
