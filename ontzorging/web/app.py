@@ -2,7 +2,7 @@
 :func:`ontzorging.bootstrap.bootstrap`, security on every request, and the
 server (waitress, a production WSGI server) behind ``ontzorging web``.
 
-Security, per the research note (docs/adr/0014-web-interface.md):
+Security, per the research note (docs/adr/0012-web-interface.md):
 server-side sessions in the database (cookie = random token, only its
 SHA-256 stored), a CSRF token of the session on every POST (400 without,
 403 when wrong or cross-site), cookies HttpOnly + SameSite=Lax + Secure,
