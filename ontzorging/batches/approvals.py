@@ -31,6 +31,7 @@ from ontzorging.batches.service import (
     list_batches,
 )
 from ontzorging.domain.errors import InvariantBroken, NotFound
+from ontzorging.domain.texts import shorten
 from ontzorging.domain.vocabulary import BatchStatus
 from ontzorging.settings import Settings
 
@@ -171,7 +172,7 @@ def _record(
 
 
 def _decided_by(names: tuple[str, ...]) -> str:
-    return " + ".join(names)[:ACTOR_NAME_MAX_CHARS]
+    return shorten(" + ".join(names), ACTOR_NAME_MAX_CHARS)
 
 
 def _require_approved_files(batch_id: int, written: dict[str, str], approved: str | None) -> None:
