@@ -41,6 +41,7 @@ from ontzorging.adapters.schema import (
 from ontzorging.domain.allocation import Obligation, last_month_in_force, reserve_goes_to_client
 from ontzorging.domain.periods import format_month, month_of
 from ontzorging.domain.remittance import reserve_remittance
+from ontzorging.domain.vocabulary import Frequency, InstructionStatus
 
 PAGE_OBLIGATIONS = 500
 """Quarterly obligations per page: bounds memory and each IN (...) list."""
@@ -97,7 +98,7 @@ def _finished_pages(conn: Connection, month: date) -> Iterator[list[_Candidate]]
                     households.c.ended_on,
                 )
                 .join(households, households.c.household_id == o.household_id)
-                .where(o.frequency == "quarterly", o.obligation_id > after)
+                .where(o.frequency == Frequency.QUARTERLY, o.obligation_id > after)
                 .order_by(o.obligation_id)
                 .limit(PAGE_OBLIGATIONS)
             )
@@ -144,7 +145,7 @@ def _payable(
     # The ledger pays a reserve out at release: a pending payment from it has claimed its money.
     for account, total in conn.execute(
         select(pi.c.source_account, func.sum(pi.c.amount_cents))
-        .where(pi.c.status == "pending", pi.c.source_account.in_(wanted))
+        .where(pi.c.status == InstructionStatus.PENDING, pi.c.source_account.in_(wanted))
         .group_by(pi.c.source_account)
     ):
         balance[account] = balance.get(account, 0) - int(total)
@@ -232,7 +233,7 @@ def _book(
                 "payout_date": as_of,
                 "source_account": c.account,
                 "entry_id": first_entry + offset,
-                "status": "pending",
+                "status": InstructionStatus.PENDING,
                 "created_at": now,
             }
         )
@@ -263,7 +264,7 @@ def reserve_left_by_obligation(
             pi.c.household_id.in_(household_ids),
             pi.c.period <= up_to,
             pi.c.key.like(f"{KEY_PREFIX}:%"),
-            pi.c.status != "cancelled",
+            pi.c.status != InstructionStatus.CANCELLED,
         )
         .group_by(pi.c.household_id, pi.c.obligation_id)
     ):

@@ -33,12 +33,12 @@ from ontzorging.domain.errors import Refused
 from ontzorging.domain.periods import format_month
 from ontzorging.domain.remittance import client_remittance
 from ontzorging.domain.texts import shorten
+from ontzorging.domain.vocabulary import HELD_STATUSES
 from payments.reason_codes import is_account_problem, reason_for
 
 REPAY = "repay"
 TO_CLIENT = "to_client"
 DECISIONS = (REPAY, TO_CLIENT)
-HELD_STATUSES = ("rejected", "returned")
 
 
 class PaymentDecisionRefused(Refused):

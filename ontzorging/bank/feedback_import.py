@@ -55,6 +55,7 @@ from ontzorging.domain.bank_items import (
     feedback_items,
 )
 from ontzorging.domain.texts import shorten
+from ontzorging.domain.vocabulary import HELD_STATUSES
 from ontzorging.intake.parsing.problems import FILE_LEVEL_LINE, NO_COLUMN, FileRejected, Problem
 from ontzorging.register.signals import signal_row
 from payments.bank_reader import BankFile, read_bank_file
@@ -78,7 +79,6 @@ TRANSITIONS: dict[str, tuple[str, tuple[str, ...]]] = {
     "return": ("returned", ("released", "settled")),
     "settle": ("settled", ("released",)),
 }
-HELD_STATUSES = ("rejected", "returned")
 _LINE = re.compile(r"^line (\d+): (.*)$", re.DOTALL)
 
 

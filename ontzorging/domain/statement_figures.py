@@ -16,10 +16,9 @@ from datetime import date
 from typing import Any
 
 from ontzorging.domain.periods import Period, format_month
+from ontzorging.domain.vocabulary import HELD_STATUSES
 from payments.reason_codes import reason_for
 
-# Payments the bank rejected or returned: their money is held until the coach decides.
-HELD_STATUSES = ("rejected", "returned")
 # A line that pays a reserve out takes no money of the month: it leaves no shortfall.
 PAY_RESERVE = "pay_reserve"
 RESERVE = "reserve"

@@ -78,6 +78,11 @@ class InstructionStatus(StrEnum):
     CANCELLED = "cancelled"
 
 
+HELD_STATUSES = (InstructionStatus.REJECTED, InstructionStatus.RETURNED)
+"""Payments the bank refused or sent back: their money is held for the household
+until the coach decides (DOMAIN.md R7, ADR 0007)."""
+
+
 class BatchStatus(StrEnum):
     AWAITING_APPROVAL = "awaiting_approval"
     RELEASED = "released"

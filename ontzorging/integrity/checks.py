@@ -20,7 +20,7 @@ from ontzorging.adapters.schema import (
     payment_files,
     payment_instructions,
 )
-from ontzorging.domain.vocabulary import InstructionStatus
+from ontzorging.domain.vocabulary import HELD_STATUSES, InstructionStatus
 
 UNRELEASED = (InstructionStatus.PENDING,)
 
@@ -202,9 +202,6 @@ def _payables_match_instructions(conn: Connection) -> list[str]:
                 f"unreleased instructions total {int(pending.get(hid) or 0)}"
             )
     return problems[:MAX_REPORTED]
-
-
-HELD_STATUSES = (InstructionStatus.REJECTED, InstructionStatus.RETURNED)
 
 
 def _held_matches_undecided(conn: Connection) -> list[str]:

@@ -30,7 +30,6 @@ from ontzorging.adapters.schema import (
 )
 from ontzorging.allocation.reserve_payout import KEY_PREFIX as RESERVE_PAYOUT_PREFIX
 from ontzorging.domain.statement_figures import (
-    HELD_STATUSES,
     AllocationLineRow,
     IncomeRow,
     PaymentRow,
@@ -39,6 +38,7 @@ from ontzorging.domain.statement_figures import (
     StatementRows,
     statement_figures,
 )
+from ontzorging.domain.vocabulary import HELD_STATUSES
 from ontzorging.intake.never_twice import payable
 
 
