@@ -21,11 +21,12 @@ as separate stages, in the order of a month:
     print PDFs          write_print_batches (the first --print-letters letters)
     caseload            write_caseload_report (HTML and XLSX)
 
-For each: seconds, items per second, the CPU seconds of the benchmark's own
-process (all its threads; not the database server's, not Chromium's: on a
-shared machine the wall time says how busy the machine was, the CPU time
-what the stage costs), the peak RSS of the stage (VmHWM reset before each),
-and for the stages that write rows, the ratio to a bare
+Each stage runs in a process of its own, as the product runs each command.
+For each: seconds, items per second, the CPU seconds of the stage's process
+and its children (worker processes, Chromium; not the database server's: on
+a shared machine the wall time says how busy the machine was, the CPU time
+what the stage costs), the peak RSS of the stage (the largest of its process
+and any child), and for the stages that write rows, the ratio to a bare
 executemany of as many rows into a narrow table of the same database
 (bench_allocation.floor_seconds): what storing the rows alone costs.
 
@@ -36,7 +37,10 @@ on a quiet machine; ``--print-letters 0`` prints every letter.
 from __future__ import annotations
 
 import argparse
+import json
 import random
+import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -56,7 +60,7 @@ from bench_allocation import bsn, floor_seconds, fresh_database, peak_rss_mib, r
 from ontzorging.adapters import pdf as pdf_output
 from ontzorging.adapters.db import upgrade_to_head
 from ontzorging.adapters.locking import run_lock
-from ontzorging.adapters.schema import metadata, payment_files, payment_instructions
+from ontzorging.adapters.schema import households, metadata, payment_files, payment_instructions
 from ontzorging.bank import samples
 from ontzorging.bank.feedback_import import import_bank_file
 from ontzorging.batches.finance_summary import write_release_outputs
@@ -196,20 +200,160 @@ def row_count(app: App) -> int:
         )
 
 
-def timed(
-    app: App, rows: list[Row], stage: str, n: int, action: Callable[[], Any], writes: bool
-) -> Any:
+STAGES = (
+    "register import",
+    "benefits import",
+    "nightly run",
+    "approve + release",
+    "bank feedback",
+    "overviews HTML",
+    "print PDFs",
+    "caseload",
+)
+WRITING_STAGES = frozenset(STAGES[:5])
+
+
+def timed_in_child(app: App, work: Path, url: str, stage: str, print_letters: int) -> Row:
+    """Run one stage in a process of its own, as the product runs each
+    command: its peak RSS is the stage's alone (a process never gives
+    memory back, so stages sharing one would inherit each other's peak)."""
+    writes = stage in WRITING_STAGES
     before = row_count(app) if writes else 0
+    command = [
+        sys.executable,
+        __file__,
+        "--stage",
+        stage,
+        "--work",
+        str(work),
+        "--database-url",
+        url,
+        "--print-letters",
+        str(print_letters),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"stage {stage!r} failed:\n{result.stderr}")
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    row = Row(stage, figures["n"], figures["seconds"], figures["peak_mib"], figures["cpu"])
+    if writes:
+        row.rows_written = row_count(app) - before
+    print(f"  {stage}: {row.seconds:.1f} s, {row.peak_mib:.0f} MiB", flush=True)
+    return row
+
+
+def run_stage(stage: str, work: Path, url: str, print_letters: int) -> dict[str, float]:
+    """In the child: the stage, timed; seconds, CPU seconds of this process
+    and its children (worker processes, Chromium), items, peak RSS (the
+    largest of this process and any child)."""
+    app = bootstrap(work / "home", None, url, require_schema=False)
+    files = {kind: work / f"{kind}.csv" for kind in ("creditors", "households", "obligations")}
+    files["bijstand"] = work / "bijstand.csv"
+    prepare: dict[str, Callable[[], tuple[int, Callable[[], Any]]]] = {
+        "register import": lambda: (_households_in(files), lambda: register(app, files)),
+        "benefits import": lambda: (_households_in(files), lambda: benefits(app, files)),
+        "nightly run": lambda: (
+            _households_in(files),
+            lambda: run_nightly(app, NIGHT, ACTOR),
+        ),
+        "approve + release": lambda: (payments_in_batches(app), lambda: approve_and_release(app)),
+        "bank feedback": lambda: feedback(app, work),
+        "overviews HTML": lambda: (0, lambda: overviews(app).households),
+        "print PDFs": lambda: (0, lambda: print_letters_of_month(app, print_letters)),
+        "caseload": lambda: (0, lambda: caseload(app)),
+    }
+    n, action = prepare[stage]()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
     reset_peak_rss()
     start, cpu = time.perf_counter(), time.process_time()
     result = action()
     seconds = time.perf_counter() - start
-    row = Row(stage, n, seconds, peak_rss_mib(), time.process_time() - cpu)
-    if writes:
-        row.rows_written = row_count(app) - before
-    rows.append(row)
-    print(f"  {stage}: {seconds:.1f} s", flush=True)
-    return result
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = time.process_time() - cpu + (after.ru_utime + after.ru_stime)
+    cpu -= children.ru_utime + children.ru_stime
+    if stage == "nightly run" and result.status != "succeeded":
+        print(f"  nightly run: {result.status} {result.problems}", file=sys.stderr)
+    return {
+        "n": n or int(result),
+        "seconds": seconds,
+        "cpu": cpu,
+        "peak_mib": max(peak_rss_mib(), after.ru_maxrss / 1024),
+    }
+
+
+def _households_in(files: dict[str, Path]) -> int:
+    with files["households"].open(encoding="utf-8") as f:
+        return sum(1 for _ in f) - 1
+
+
+def register(app: App, files: dict[str, Path]) -> None:
+    for kind in ("creditors", "households", "obligations"):
+        with app.engine.begin() as conn:
+            import_file(
+                conn, kind, files[kind], ACTOR, app.clock.now(), limits=app.settings.amount_limits
+            )
+
+
+def benefits(app: App, files: dict[str, Path]) -> None:
+    with app.engine.begin() as conn:
+        import_file(
+            conn,
+            "bijstand",
+            files["bijstand"],
+            ACTOR,
+            app.clock.now(),
+            limits=app.settings.amount_limits,
+        )
+
+
+def payments_in_batches(app: App) -> int:
+    with app.engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(payment_instructions)
+                .where(payment_instructions.c.batch_id.is_not(None))
+            ).scalar_one()
+        )
+
+
+def feedback(app: App, work: Path) -> tuple[int, Callable[[], Any]]:
+    documents, items = bank_documents(app, work)
+    return items, lambda: import_documents(app, documents)
+
+
+def overviews(app: App) -> Any:
+    with app.engine.connect() as conn:
+        return write_overviews(conn, app.home.path("overviews"), MONTH, pdf=False)
+
+
+def print_letters_of_month(app: App, letters: int) -> int:
+    chromium = pdf_output.find_chromium()
+    if chromium is None:
+        return 0
+    if letters:
+        original = print_batches.letters_of_month
+        print_batches.letters_of_month = lambda conn, d: (  # type: ignore[assignment]
+            letter for _, letter in zip(range(letters), original(conn, d), strict=False)
+        )
+    with app.engine.connect() as conn:
+        printed = print_batches.write_print_batches(
+            conn,
+            app.home.path("overviews"),
+            app.home.path("print"),
+            MONTH,
+            chromium,
+            batch_letters=app.settings.print_batch_letters,
+        )
+    if printed.failures:
+        print(f"  print failures: {printed.failures}", file=sys.stderr)
+    return int(printed.letters)
+
+
+def caseload(app: App) -> int:
+    with app.engine.connect() as conn:
+        write_caseload_report(conn, app.home.path("reports"), MONTH)
+        return int(conn.execute(select(func.count()).select_from(households)).scalar_one())
 
 
 def approve_and_release(app: App) -> int:
@@ -280,118 +424,18 @@ def import_documents(app: App, paths: list[Path]) -> None:
 
 def run(url: str, n: int, print_letters: int) -> list[Row]:
     work = Path(tempfile.mkdtemp(prefix="bench-cycle-"))
-    files = generate(work, n)
+    generate(work, n)
     app = bootstrap(work / "home", None, url, require_schema=False)
     app.home.create()
     upgrade_to_head(app.engine)
-    rows: list[Row] = []
-
-    def register() -> None:
-        for kind in ("creditors", "households", "obligations"):
-            with app.engine.begin() as conn:
-                import_file(
-                    conn,
-                    kind,
-                    files[kind],
-                    ACTOR,
-                    app.clock.now(),
-                    limits=app.settings.amount_limits,
-                )
-
-    def benefits() -> None:
-        with app.engine.begin() as conn:
-            import_file(
-                conn,
-                "bijstand",
-                files["bijstand"],
-                ACTOR,
-                app.clock.now(),
-                limits=app.settings.amount_limits,
-            )
-
-    timed(app, rows, "register import", n, register, writes=True)
-    timed(app, rows, "benefits import", n, benefits, writes=True)
-    night = timed(app, rows, "nightly run", n, lambda: run_nightly(app, NIGHT, ACTOR), writes=True)
-    if night.status != "succeeded":
-        print(f"  nightly run: {night.status} {night.problems} {night.counts}")
-    with app.engine.connect() as conn:
-        payments = int(
-            conn.execute(
-                select(func.count())
-                .select_from(payment_instructions)
-                .where(payment_instructions.c.batch_id.is_not(None))
-            ).scalar_one()
-        )
-    timed(app, rows, "approve + release", payments, lambda: approve_and_release(app), writes=True)
-    documents, feedback_items = bank_documents(app, work)
-    timed(
-        app,
-        rows,
-        "bank feedback",
-        feedback_items,
-        lambda: import_documents(app, documents),
-        writes=True,
-    )
-    overviews = timed(
-        app,
-        rows,
-        "overviews HTML",
-        n,
-        lambda: _with_conn(
-            app, lambda c: write_overviews(c, app.home.path("overviews"), MONTH, pdf=False)
-        ),
-        writes=False,
-    )
-    rows[-1].n = overviews.households
-    chromium = pdf_output.find_chromium()
-    if chromium is not None:
-        if print_letters:
-            original = print_batches.letters_of_month
-            print_batches.letters_of_month = lambda conn, d: (  # type: ignore[assignment]
-                letter for _, letter in zip(range(print_letters), original(conn, d), strict=False)
-            )
-        printed = timed(
-            app,
-            rows,
-            "print PDFs",
-            0,
-            lambda: _with_conn(
-                app,
-                lambda c: print_batches.write_print_batches(
-                    c,
-                    app.home.path("overviews"),
-                    app.home.path("print"),
-                    MONTH,
-                    chromium,
-                    batch_letters=app.settings.print_batch_letters,
-                ),
-            ),
-            writes=False,
-        )
-        rows[-1].n = printed.letters
-        if printed.failures:
-            print(f"  print failures: {printed.failures}")
-    timed(
-        app,
-        rows,
-        "caseload",
-        overviews.households,
-        lambda: _with_conn(
-            app, lambda c: write_caseload_report(c, app.home.path("reports"), MONTH)
-        ),
-        writes=False,
-    )
+    stages = [s for s in STAGES if s != "print PDFs" or pdf_output.find_chromium()]
+    rows = [timed_in_child(app, work, url, stage, print_letters) for stage in stages]
     for row in rows:
         if row.rows_written:
             row.floor_ratio = row.seconds / floor_seconds(app.engine, row.rows_written)
             _drop_floor(app)
     app.engine.dispose()
     return rows
-
-
-def _with_conn(app: App, action: Callable[[Any], Any]) -> Any:
-    with app.engine.connect() as conn:
-        return action(conn)
 
 
 def _drop_floor(app: App) -> None:
@@ -409,7 +453,12 @@ def main() -> None:
         default=500,
         help="letters to print (default 500, one batch; 0: all)",
     )
+    parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.stage:  # a child of run(): one stage, its figures as JSON
+        print(json.dumps(run_stage(args.stage, args.work, args.database_url, args.print_letters)))
+        return
     url, drop = fresh_database(args.database_url or "sqlite://")
     try:
         rows = run(url, args.n, args.print_letters)

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, String, cast, func, literal, select
 
-from ledger.entries import transfer
+from ledger.entries import Entry, transfer
 from ledger.schema import ledger_entries
 from ledger.store import insert_entries
 from ontzorging.adapters import audit
@@ -53,6 +53,8 @@ from payments.references import Reference
 
 ID_PREFIX = "OZ"  # our ids in the bank's files: MsgId, PmtInfId, EndToEndId
 UPDATE_CHUNK = 900  # ids per UPDATE ... WHERE id IN (...), below every parameter limit
+ENTRIES_PER_INSERT = 5_000  # ledger entries built and inserted at a time
+EVENTS_PER_INSERT = 20_000  # status events built and inserted at a time
 SYSTEM_ACTOR = "ontzorging"
 UNWRITABLE_REASON = "payee data cannot be written in a pain.001 file"
 
@@ -258,16 +260,14 @@ def release_batch(
         )
     if not actor.strip():
         raise BatchRefused("approval needs the name of the person who approves")
-    items = _batch_items(conn, batch_id)
-    rendered = _render_plan(batch, items, settings)
-    unwritable, problems = _unwritable(batch, rendered, settings)
-    if unwritable or problems:
-        raise BatchUnwritable(batch_id, unwritable, problems)
+    checked = _check_files(conn, batch, settings)
+    if checked.unwritable or checked.problems:
+        raise BatchUnwritable(batch_id, checked.unwritable, checked.problems)
     if expected_sha256 is not None:
-        _require_digest(_digest_of(batch_id, rendered), expected_sha256)
-    plan = [file_row for file_row, _rows, _data, _error in rendered]
-    conn.execute(payment_files.insert(), plan)
-    _set_status(conn, [r["id"] for r in items], "released", actor, now, "batch approved")
+        _require_digest(checked.digest, expected_sha256)
+    conn.execute(payment_files.insert(), checked.plan)
+    items = _release_items(conn, batch_id)
+    _set_status(conn, [r.id for r in items], "released", actor, now, "batch approved")
     _book_release(conn, batch_id, items, batch["execution_date"], now)
     conn.execute(
         batches.update()
@@ -298,39 +298,57 @@ def _require_digest(digest: BatchDigest, expected: str) -> None:
     )
 
 
-_Rendered = tuple[dict[str, Any], Sequence[Any], bytes | None, PaymentsError | None]
+@dataclass(frozen=True)
+class _Checked:
+    """Every file of a release rendered and validated, one at a time (only
+    one file's payments and bytes are in memory at once): the payment_files
+    rows to record, the digest, and what cannot be written."""
+
+    plan: list[dict[str, Any]]
+    digest: BatchDigest
+    unwritable: list[Unwritable]
+    problems: list[str]
 
 
-def _render_plan(batch: Any, items: Sequence[Any], settings: Settings) -> list[_Rendered]:
-    """Every planned file with its instructions, rendered and validated: its
-    bytes, or the error why it cannot be written."""
-    rendered: list[_Rendered] = []
-    start = 0
-    for file_row in _plan_files(batch, items, settings):
-        rows = items[start : start + file_row["count"]]
-        start += file_row["count"]
+def _check_files(conn: Connection, batch: Any, settings: Settings) -> _Checked:
+    """Render and validate each planned file of ``batch``, keeping its
+    SHA-256, not its bytes. For a file that fails, each instruction is
+    rendered alone to find the ones to blame; a fault no instruction
+    explains is the file's own."""
+    pi = payment_instructions
+    keys = conn.execute(
+        select(pi.c.id, pi.c.amount_cents).where(pi.c.batch_id == batch["id"]).order_by(pi.c.id)
+    ).all()
+    plan, ranges = _plan_files(batch, keys, settings)
+    files: list[FileDigest] = []
+    unwritable: list[Unwritable] = []
+    problems: list[str] = []
+    for file_row, (first, last) in zip(plan, ranges, strict=True):
+        rows = (
+            conn.execute(
+                select(pi)
+                .where(pi.c.batch_id == batch["id"], pi.c.id.between(first, last))
+                .order_by(pi.c.id)
+            )
+            .mappings()
+            .all()
+        )
         try:
             data = _render_rows(file_row, batch["execution_date"], rows, settings)
         except PaymentsError as exc:
-            rendered.append((file_row, rows, None, exc))
+            found = _instructions_to_blame(file_row, batch["execution_date"], rows, settings)
+            unwritable += found
+            if not found:
+                problems.append(f"file {file_row['file_name']}: {exc}")
+            files.append(_file_digest(file_row, None, str(exc).splitlines()[0]))
         else:
-            rendered.append((file_row, rows, data, None))
-    return rendered
+            files.append(_file_digest(file_row, hashlib.sha256(data).hexdigest(), None))
+    return _Checked(plan, BatchDigest(batch["id"], tuple(files)), unwritable, problems)
 
 
-def _digest_of(batch_id: int, rendered: Sequence[_Rendered]) -> BatchDigest:
-    return BatchDigest(
-        batch_id,
-        tuple(
-            FileDigest(
-                file_row["file_name"],
-                file_row["count"],
-                file_row["total_cents"],
-                hashlib.sha256(data).hexdigest() if data is not None else None,
-                str(error).splitlines()[0] if error is not None else None,
-            )
-            for file_row, _rows, data, error in rendered
-        ),
+def _file_digest(file_row: dict[str, Any], sha256: str | None, problem: str | None) -> FileDigest:
+    return FileDigest(
+        file_row["file_name"], file_row["count"], file_row["total_cents"], sha256, problem
     )
 
 
@@ -344,28 +362,34 @@ def approval_digest(conn: Connection, batch_id: int, settings: Settings) -> Batc
     batch = _batch(conn, batch_id)
     if batch["status"] != "awaiting_approval":
         raise BatchRefused(f"batch {batch_id} is {batch['status']}; approval writes no file for it")
-    return _digest_of(batch_id, _render_plan(batch, _batch_items(conn, batch_id), settings))
+    return _check_files(conn, batch, settings).digest
 
 
-def _batch_items(conn: Connection, batch_id: int) -> Sequence[Any]:
-    """A batch's instructions in the order of its files."""
+def _release_items(conn: Connection, batch_id: int) -> Sequence[Any]:
+    """What marking a batch released and booking its release need of each
+    instruction (not the whole row: a batch may hold half a million)."""
     pi = payment_instructions
-    return (
-        conn.execute(select(pi).where(pi.c.batch_id == batch_id).order_by(pi.c.id)).mappings().all()
-    )
+    return conn.execute(
+        select(pi.c.id, pi.c.household_id, pi.c.creditor_id, pi.c.source_account, pi.c.amount_cents)
+        .where(pi.c.batch_id == batch_id)
+        .order_by(pi.c.id)
+    ).all()
 
 
-def _plan_files(batch: Any, items: Sequence[Any], settings: Settings) -> list[dict[str, Any]]:
-    """The payment_files rows of a release: one per chunk of at most the
-    batch's transactions per file, in instruction id order, with the values
-    stored when the batch was gathered (a batch from before migration 0005:
-    its created_at and the settings)."""
+def _plan_files(
+    batch: Any, keys: Sequence[Any], settings: Settings
+) -> tuple[list[dict[str, Any]], list[tuple[int, int]]]:
+    """The payment_files rows of a release, one per chunk of at most the
+    batch's transactions per file of ``keys`` (id, amount_cents in id
+    order), with the values stored when the batch was gathered (a batch
+    from before migration 0005: its created_at and the settings); and the
+    first and last instruction id of each file."""
     per_file = batch["max_per_file"] or settings.sepa.max_transactions_per_file
     version = batch["pain_version"] or settings.sepa.version
     created_at = _local(batch["file_created_at"] or batch["created_at"], settings)
-    plan = []
-    for sequence, start in enumerate(range(0, len(items), per_file), start=1):
-        chunk = items[start : start + per_file]
+    plan, ranges = [], []
+    for sequence, start in enumerate(range(0, len(keys), per_file), start=1):
+        chunk = keys[start : start + per_file]
         name = f"B{batch['id']}-{sequence}"
         plan.append(
             {
@@ -376,27 +400,12 @@ def _plan_files(batch: Any, items: Sequence[Any], settings: Settings) -> list[di
                 "payment_info_id": f"{ID_PREFIX}-{name}-P",
                 "version": version,
                 "count": len(chunk),
-                "total_cents": sum(r["amount_cents"] for r in chunk),
+                "total_cents": sum(r.amount_cents for r in chunk),
                 "created_at": created_at,
             }
         )
-    return plan
-
-
-def _unwritable(
-    batch: Any, rendered: Sequence[_Rendered], settings: Settings
-) -> tuple[list[Unwritable], list[str]]:
-    """For a planned file that fails, each instruction is rendered alone to
-    find the ones to blame; a fault no instruction explains is the file's own."""
-    unwritable: list[Unwritable] = []
-    problems: list[str] = []
-    for file_row, rows, _data, error in rendered:
-        if error is not None:
-            found = _instructions_to_blame(file_row, batch["execution_date"], rows, settings)
-            unwritable += found
-            if not found:
-                problems.append(f"file {file_row['file_name']}: {error}")
-    return unwritable, problems
+        ranges.append((chunk[0].id, chunk[-1].id))
+    return plan, ranges
 
 
 def _instructions_to_blame(
@@ -537,18 +546,21 @@ def _book_release(
 
     by_household: dict[str | None, list[Any]] = defaultdict(list)
     for item in items:
-        by_household[item["household_id"]].append(item)
+        by_household[item.household_id].append(item)
     first = next_id(conn, ledger_entries)
-    entries = []
+    entries: list[tuple[int, Entry]] = []
     for offset, (hid, rows) in enumerate(sorted(by_household.items(), key=lambda kv: kv[0] or "")):
         moves = [
             (
-                accounts.payable(hid, r["creditor_id"] or accounts.CLIENT),
-                r["source_account"],
-                r["amount_cents"],
+                accounts.payable(hid, r.creditor_id or accounts.CLIENT),
+                r.source_account,
+                r.amount_cents,
             )
             for r in rows
         ]
+        if len(entries) == ENTRIES_PER_INSERT:
+            insert_entries(conn, entries, now)
+            entries = []
         entries.append(
             (
                 first + offset,
@@ -676,23 +688,19 @@ def _set_status(
     conn: Connection, ids: list[int], status: str, actor: str, now: datetime, reason: str
 ) -> None:
     pi = payment_instructions
+    reason = shorten(reason, 200)
     for start in range(0, len(ids), UPDATE_CHUNK):
         chunk = ids[start : start + UPDATE_CHUNK]
         conn.execute(pi.update().where(pi.c.id.in_(chunk)).values(status=status))
-    insert_rows(
-        conn,
-        instruction_events,
-        [
-            {
-                "instruction_id": i,
-                "at": now,
-                "status": status,
-                "actor": actor,
-                "reason": shorten(reason, 200),
-            }
-            for i in ids
-        ],
-    )
+    for start in range(0, len(ids), EVENTS_PER_INSERT):
+        insert_rows(
+            conn,
+            instruction_events,
+            [
+                {"instruction_id": i, "at": now, "status": status, "actor": actor, "reason": reason}
+                for i in ids[start : start + EVENTS_PER_INSERT]
+            ],
+        )
 
 
 # --- files --------------------------------------------------------------------
@@ -708,13 +716,15 @@ def render_file(conn: Connection, file_row: Any, settings: Settings) -> bytes:
         )
     ).scalar_one()
     pi = payment_instructions
+    in_batch = pi.c.batch_id == file_row["batch_id"]
+    # The file's first instruction found in the index (ids only), not by
+    # skipping the rows of the files before it.
+    first = (
+        select(pi.c.id).where(in_batch).order_by(pi.c.id).offset(int(before)).limit(1)
+    ).scalar_subquery()
     items = (
         conn.execute(
-            select(pi)
-            .where(pi.c.batch_id == file_row["batch_id"])
-            .order_by(pi.c.id)
-            .offset(int(before))
-            .limit(file_row["count"])
+            select(pi).where(in_batch, pi.c.id >= first).order_by(pi.c.id).limit(file_row["count"])
         )
         .mappings()
         .all()

@@ -19,12 +19,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.utils import get_column_letter
 from sqlalchemy import Connection, select
 
 from ontzorging.adapters.files import replacing, write_text_atomically
@@ -246,29 +250,44 @@ def xlsx_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _write_xlsx(frame: pd.DataFrame, path: Path) -> None:
-    sheet_name = catalogue(REPORT_LANGUAGE).text("caseload.sheet")
-    with (
-        replacing(path, ".xlsx") as temporary,
-        pd.ExcelWriter(temporary, engine="openpyxl") as writer,
-    ):
-        sheet = neutralise_frame(xlsx_frame(frame))  # names are data, never formulas
-        sheet.to_excel(writer, sheet_name=sheet_name, index=False)
-        _format_sheet(writer.sheets[sheet_name], len(frame))
-
-
-def _format_sheet(sheet: Any, rows: int) -> None:
-    sheet.freeze_panes = "B2"
-    sheet.auto_filter.ref = sheet.dimensions
+    """The sheet streamed row by row (openpyxl's write-only workbook: a row
+    is written and forgotten, where a workbook in memory holds an object per
+    cell, 1.3 million for 100,000 households)."""
+    sheet = neutralise_frame(xlsx_frame(frame))  # names are data, never formulas
+    workbook = Workbook(write_only=True)
+    worksheet = workbook.create_sheet(catalogue(REPORT_LANGUAGE).text("caseload.sheet"))
+    worksheet.freeze_panes = "B2"
+    worksheet.auto_filter.ref = f"A1:{get_column_letter(len(COLUMNS))}{len(sheet) + 1}"
+    formats = [_number_format(key) for key in COLUMNS]
     for index, key in enumerate(COLUMNS, start=1):
-        letter = sheet.cell(row=1, column=index).column_letter
-        sheet.column_dimensions[letter].width = 14 if key != "name" else 24
-        number_format = (
-            XLSX_MONEY_FORMAT
-            if key in MONEY_COLUMNS
-            else XLSX_DATE_FORMAT
-            if key == "period_end"
-            else None
+        worksheet.column_dimensions[get_column_letter(index)].width = 14 if key != "name" else 24
+    worksheet.append(list(sheet.columns))
+    for values in _cell_values(sheet):
+        worksheet.append(
+            [
+                _formatted(worksheet, value, number_format) if number_format else value
+                for value, number_format in zip(values, formats, strict=True)
+            ]
         )
-        if number_format:
-            for row in range(2, rows + 2):
-                sheet.cell(row=row, column=index).number_format = number_format
+    with replacing(path, ".xlsx") as temporary:
+        workbook.save(temporary)
+
+
+def _number_format(key: str) -> str | None:
+    if key in MONEY_COLUMNS:
+        return XLSX_MONEY_FORMAT
+    return XLSX_DATE_FORMAT if key == "period_end" else None
+
+
+def _cell_values(sheet: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
+    """The rows as Python values, an empty cell for a missing one."""
+    columns = [sheet[c].astype(object).where(sheet[c].notna(), None) for c in sheet.columns]
+    return zip(*columns, strict=True)
+
+
+def _formatted(worksheet: Any, value: Any, number_format: str) -> Any:
+    if value is None:
+        return None
+    cell = WriteOnlyCell(worksheet, value=value)
+    cell.number_format = number_format
+    return cell

@@ -40,6 +40,12 @@ from sqlalchemy import Connection, select
 from ontzorging.adapters import pdf as pdf_output
 from ontzorging.adapters.files import write_text_atomically
 from ontzorging.adapters.overlap import read_ahead, write_pages
+from ontzorging.adapters.process_pages import (
+    default_workers,
+    map_pages,
+    shareable_url,
+    worker_engine,
+)
 from ontzorging.adapters.progress import Progress, no_progress, pages_counted
 from ontzorging.adapters.repositories import (
     CreditorFacts,
@@ -80,6 +86,9 @@ LANGUAGES = ("nl", "en")
 DEFAULT_LANGUAGE = "nl"
 # Households per page: bounds memory and keeps each IN (...) list short.
 PAGE_HOUSEHOLDS = 500
+# Worker processes pay off from this many pages on (starting one takes about
+# a second; a page of 500 overviews about half a second to render).
+MIN_PAGES_FOR_WORKERS = 4
 PROBLEM_STATUSES = frozenset({"rejected", "returned"})
 # A signal raised after the month that follows belongs to a later overview:
 # rewriting an old month must not show what happened long after it.
@@ -287,9 +296,10 @@ class _PageFacts:
     signals: dict[str, list[Any]] = field(default_factory=lambda: defaultdict(list))
 
 
-def _register_pages(conn: Connection, progress: Progress) -> Iterator[list[Any]]:
-    pages = household_pages(conn, PAGE_HOUSEHOLDS)
-    yield from pages_counted(pages, "overviews", register_size(conn), progress)
+def _register_pages(
+    conn: Connection, size: int, total: int, progress: Progress
+) -> Iterator[list[Any]]:
+    yield from pages_counted(household_pages(conn, size), "overviews", total, progress)
 
 
 def read_page(conn: Connection, rows: Sequence[Any], month: date) -> _PageFacts | None:
@@ -683,6 +693,7 @@ class OverviewCounts:
     pdf_files: int
     paths: tuple[Path, ...]
     pdf_failures: tuple[str, ...] = ()
+    workers: int = 1  # processes that rendered them (1: this one)
 
     def as_counts(self) -> dict[str, int]:
         """For a run record."""
@@ -719,6 +730,8 @@ def write_overviews(
     *,
     pdf: bool | None = None,
     progress: Progress = no_progress,
+    workers: int | None = None,
+    page_households: int = PAGE_HOUSEHOLDS,
 ) -> OverviewCounts:
     """Write the overview of every household in ontzorging in ``month`` to
     ``home_overviews_dir/YYYY-MM/``; rewriting a month replaces its files
@@ -727,21 +740,63 @@ def write_overviews(
     ``pdf``: None prints PDF copies when Chromium is installed, True requires
     it (raises :class:`ontzorging.adapters.pdf.ChromiumMissing` without), False never.
     A PDF that fails is reported in ``pdf_failures``; the HTML stays.
+
+    A register of more than ``MIN_PAGES_FOR_WORKERS`` pages is rendered by
+    ``workers`` processes (default: one per processor), a page of
+    ``page_households`` at a time each, when ``conn`` has no transaction
+    open (the workers could not see its changes); the files are the same
+    either way.
     """
     month = month_of(month)
     chromium = pdf_output.chromium_for(pdf)
+    # Workers read through connections of their own: they cannot see what
+    # the caller's open transaction may have changed, so then it is rendered here.
+    workers = 1 if conn.in_transaction() else workers or default_workers()
     directory = home_overviews_dir / format_month(month)
     directory.mkdir(parents=True, exist_ok=True)
     creditors = load_creditors(conn)
-    written: list[Path] = []
+    total = register_size(conn)
+    pages = _register_pages(conn, page_households, total, progress)
+    url = shareable_url(conn)
+    if workers > 1 and url is not None and total > page_households * MIN_PAGES_FOR_WORKERS:
+        written = _write_in_workers(pages, url, workers, creditors, month, directory)
+    else:
+        workers = 1
+        written = _write_in_process(conn, pages, creditors, month, directory)
+    pdfs: list[Path] = []
+    failures: list[str] = []
+    if chromium is not None and written:
+        pdfs, failures = pdf_output.print_all(
+            [(html, html.with_suffix(".pdf")) for html in written], chromium
+        )
+    _remove_stale(directory, {*written, *pdfs})
+    return OverviewCounts(
+        len(written), len(written), len(pdfs), (*written, *pdfs), tuple(failures), workers
+    )
 
-    def render(facts: _PageFacts | None) -> list[tuple[Path, str]]:
-        if facts is None:
-            return []
-        return [
-            (directory / overview_file_name(h), render_overview(h, facts, creditors, month))
-            for h in facts.households
-        ]
+
+def _render_page(
+    facts: _PageFacts | None,
+    creditors: Mapping[str, CreditorFacts],
+    month: date,
+    directory: Path,
+) -> list[tuple[Path, str]]:
+    if facts is None:
+        return []
+    return [
+        (directory / overview_file_name(h), render_overview(h, facts, creditors, month))
+        for h in facts.households
+    ]
+
+
+def _write_in_process(
+    conn: Connection,
+    pages: Iterator[list[Any]],
+    creditors: Mapping[str, CreditorFacts],
+    month: date,
+    directory: Path,
+) -> list[Path]:
+    written: list[Path] = []
 
     def write(files: list[tuple[Path, str]]) -> None:
         for path, html in files:
@@ -751,19 +806,62 @@ def write_overviews(
     # Three things at once: the next page is read (a background thread on
     # the connection), this one rendered (here), the last one written to
     # disk (a background thread); at most three pages in memory.
-    pages = (read_page(conn, rows, month) for rows in _register_pages(conn, progress))
+    facts = (read_page(conn, rows, month) for rows in pages)
     # On an error the reading is stopped here, before the caller closes the
     # connection: a read in flight never races the rollback.
-    with closing(read_ahead(pages)) as ahead:
-        write_pages(ahead, render, write, overlap=True)
-    pdfs: list[Path] = []
-    failures: list[str] = []
-    if chromium is not None and written:
-        pdfs, failures = pdf_output.print_all(
-            [(html, html.with_suffix(".pdf")) for html in written], chromium
+    with closing(read_ahead(facts)) as ahead:
+        write_pages(
+            ahead,
+            lambda page: _render_page(page, creditors, month, directory),
+            write,
+            overlap=True,
         )
-    _remove_stale(directory, {*written, *pdfs})
-    return OverviewCounts(len(written), len(written), len(pdfs), (*written, *pdfs), tuple(failures))
+    return written
+
+
+def _write_in_workers(
+    pages: Iterator[list[Any]],
+    url: str,
+    workers: int,
+    creditors: Mapping[str, CreditorFacts],
+    month: date,
+    directory: Path,
+) -> list[Path]:
+    """Each page read, rendered and written by one of ``workers`` processes."""
+    done = map_pages(
+        ([dict(r) for r in rows] for rows in pages),
+        _page_in_worker,
+        url,
+        workers,
+        initializer=_start_worker,
+        initargs=(creditors, month, directory),
+    )
+    with closing(done):
+        return [directory / name for names in done for name in names]
+
+
+# In a worker process of write_overviews: what every page of the run shares.
+_worker_job: tuple[Mapping[str, CreditorFacts], date, Path] | None = None
+
+
+def _start_worker(creditors: Mapping[str, CreditorFacts], month: date, directory: Path) -> None:
+    global _worker_job
+    _worker_job = (creditors, month, directory)
+
+
+def _page_in_worker(rows: list[dict[str, Any]]) -> list[str]:
+    """In a worker process: read, render and write one page's overviews;
+    the names of the files written."""
+    if _worker_job is None:
+        raise RuntimeError("_page_in_worker runs in a worker of write_overviews")
+    creditors, month, directory = _worker_job
+    with worker_engine().connect() as conn:
+        facts = read_page(conn, rows, month)
+    names = []
+    for path, html in _render_page(facts, creditors, month, directory):
+        write_text_atomically(path, html)
+        names.append(path.name)
+    return names
 
 
 def _kind_rank(kind: str) -> int:

@@ -584,3 +584,49 @@ def test_the_pdf_holds_the_figures(
     assert "Dit is maand 1 van 6." in text
     for bsn in BSNS:
         assert bsn not in text
+
+
+# --- Rendering in worker processes ------------------------------------------------
+
+
+def written_files(directory: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(directory.iterdir())}
+
+
+def test_worker_processes_write_the_same_files(municipality: Engine, tmp_path: Path) -> None:
+    """Pages of two households rendered by two spawned processes, against the
+    same month rendered here: the same files, byte for byte."""
+    here, there = tmp_path / "here", tmp_path / "there"
+    with municipality.connect() as conn:
+        alone = write_overviews(conn, here, MARCH, pdf=False, workers=1)
+    with municipality.connect() as conn:
+        pooled = write_overviews(conn, there, MARCH, pdf=False, workers=2, page_households=2)
+    assert (alone.workers, pooled.workers) == (1, 2)
+    assert alone.households == pooled.households == len(IN_MARCH)
+    assert [p.name for p in pooled.paths] == [p.name for p in alone.paths]
+    assert written_files(there / "2026-03") == written_files(here / "2026-03")
+
+
+def test_an_open_transaction_is_rendered_in_process(municipality: Engine, tmp_path: Path) -> None:
+    """What the caller changed and has not committed is in the overviews:
+    worker processes could not see it, so none are used."""
+    out = tmp_path / "overviews"
+    with municipality.begin() as conn:
+        conn.execute(
+            update(households).where(households.c.household_id == "B").values(language="nl")
+        )
+        counts = write_overviews(conn, out, MARCH, pdf=False, workers=2, page_households=2)
+        names = {p.name for p in (out / "2026-03").iterdir()}
+        conn.rollback()
+    assert counts.workers == 1
+    assert "B.nl.html" in names and "B.en.html" not in names
+
+
+def test_an_error_in_a_worker_stops_the_run(municipality: Engine, tmp_path: Path) -> None:
+    """A file that cannot be written (a folder stands in its place) fails in
+    a worker; the error reaches the caller, no temporary file is left."""
+    out = tmp_path / "overviews"
+    (out / "2026-03" / "C.nl.html").mkdir(parents=True)
+    with municipality.connect() as conn, pytest.raises(IsADirectoryError):
+        write_overviews(conn, out, MARCH, pdf=False, workers=2, page_households=2)
+    assert not [p for p in (out / "2026-03").iterdir() if p.name.startswith(".")]
