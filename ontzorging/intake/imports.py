@@ -562,53 +562,62 @@ def shown_name(path: Path) -> str:
 
 
 def _insert_households(conn: Connection, rows: list[HouseholdRow], file_id: int) -> None:
-    if not rows:
-        return
-    conn.execute(
-        households.insert(),
-        [
-            {
-                "household_id": r.household_id,
-                "name": r.name,
-                "iban": r.iban,
-                "bijstand_start": r.bijstand_start,
-                "bijstand_end": r.bijstand_end,
-                "coach": r.coach,
-                "language": r.language,
-                "imported_file_id": file_id,
-            }
-            for r in rows
-        ],
-    )
-    member_rows = [
-        {
-            "household_id": r.household_id,
-            "role": "applicant",
-            "bsn": r.bsn,
-            "name": r.name,
-            "birth_date": r.birth_date,
-        }
-        for r in rows
-    ] + [
-        {
-            "household_id": r.household_id,
-            "role": "partner",
-            "bsn": r.partner_bsn,
-            "name": r.partner_name,
-            "birth_date": r.partner_birth_date,
-        }
-        for r in rows
-        if r.partner_bsn
-    ]
-    conn.execute(household_members.insert(), member_rows)
+    """In chunks: rows become dicts only while they are written (bounded memory)."""
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        conn.execute(
+            households.insert(),
+            [
+                {
+                    "household_id": r.household_id,
+                    "name": r.name,
+                    "iban": r.iban,
+                    "bijstand_start": r.bijstand_start,
+                    "bijstand_end": r.bijstand_end,
+                    "coach": r.coach,
+                    "language": r.language,
+                    "imported_file_id": file_id,
+                }
+                for r in chunk
+            ],
+        )
+    for start in range(0, len(rows), INSERT_CHUNK):
+        chunk = rows[start : start + INSERT_CHUNK]
+        conn.execute(
+            household_members.insert(),
+            [
+                {
+                    "household_id": r.household_id,
+                    "role": "applicant",
+                    "bsn": r.bsn,
+                    "name": r.name,
+                    "birth_date": r.birth_date,
+                }
+                for r in chunk
+            ]
+            + [
+                {
+                    "household_id": r.household_id,
+                    "role": "partner",
+                    "bsn": r.partner_bsn,
+                    "name": r.partner_name,
+                    "birth_date": r.partner_birth_date,
+                }
+                for r in chunk
+                if r.partner_bsn
+            ],
+        )
 
 
 def _insert_plain(table: Table, fields: tuple[str, ...]) -> Callable[..., None]:
     def insert(conn: Connection, rows: list[Any], file_id: int) -> None:
-        if rows:
+        for start in range(0, len(rows), INSERT_CHUNK):
             conn.execute(
                 table.insert(),
-                [{**{f: getattr(r, f) for f in fields}, "imported_file_id": file_id} for r in rows],
+                [
+                    {**{f: getattr(r, f) for f in fields}, "imported_file_id": file_id}
+                    for r in rows[start : start + INSERT_CHUNK]
+                ],
             )
 
     return insert
