@@ -186,8 +186,9 @@ class Row:
     def line(self) -> str:
         ratio = f"{self.floor_ratio:.1f}x" if self.floor_ratio is not None else ""
         rate = self.n / self.seconds if self.seconds else 0.0
+        seconds = f"{self.seconds:.2f}" if self.seconds < 10 else f"{self.seconds:.1f}"
         return (
-            f"| {self.stage} | {self.n:,} | {self.seconds:.1f} | {rate:,.0f} | "
+            f"| {self.stage} | {self.n:,} | {seconds} | {rate:,.0f} | "
             f"{self.cpu_seconds:.1f} | {self.peak_mib:.0f} MiB | {ratio} |"
         )
 
@@ -467,7 +468,7 @@ def main() -> None:
     database = "PostgreSQL" if args.database_url else "SQLite"
     print(f"\n{database}, N = {args.n:,}\n")
     print(
-        "| stage | N | seconds | items/s | CPU s (this process) | peak RSS "
+        "| stage | N | seconds | items/s | CPU s (process and children) | peak RSS "
         "| ratio to bare-insert floor |"
     )
     print("|---|---|---|---|---|---|---|")

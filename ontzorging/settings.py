@@ -103,6 +103,9 @@ PDF_MODES = ("auto", "always", "never")
 # A print batch is one PDF: beyond this many letters it grows unwieldy for a
 # print service (and for Chromium's memory).
 MAX_PRINT_BATCH_LETTERS = 10_000
+# Processes rendering overviews and browsers printing them: 0 is one per
+# processor (at most four); an explicit number up to this.
+MAX_OVERVIEW_WORKERS = 16
 
 
 @dataclass(frozen=True)
@@ -114,6 +117,7 @@ class Settings:
     amount_limits: AmountLimits
     overview_pdf: str = "auto"
     print_batch_letters: int = 500
+    overview_workers: int = 0  # 0: one per processor
     web: WebSettings = WebSettings()
 
     @property
@@ -194,6 +198,9 @@ def _build(d: dict[str, Any]) -> Settings:
             "overviews.print_batch_letters",
             1,
             MAX_PRINT_BATCH_LETTERS,
+        ),
+        overview_workers=_int(
+            d["overviews"]["workers"], "overviews.workers", 0, MAX_OVERVIEW_WORKERS
         ),
         amount_limits=_amount_limits(d["import"]["max_amount"]),
         web=_web(d["web"]),

@@ -13,7 +13,9 @@ beside the outbox and its SHA-256 recorded, not yet renamed into place:
 file 2 recorded and staged), ``file_written`` (after the file's atomic rename,
 before the next file), ``run_finished`` (before the run record is closed);
 and in ``batches approve``: ``released`` (after the commit, before the
-files), then ``file_recorded`` and ``file_written`` per file as above.
+files), then ``file_recorded`` and ``file_written`` per file as above;
+in a worker process of the monthly overviews: ``overview_page`` (after a
+page's files are written, before the worker reports them).
 """
 
 from __future__ import annotations

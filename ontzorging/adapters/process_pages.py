@@ -25,6 +25,7 @@ import os
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
@@ -41,6 +42,10 @@ MAX_WORKERS = 4
 IN_FLIGHT_PER_WORKER = 2
 
 _engine: Engine | None = None  # the worker process's own engine
+
+
+class WorkerStopped(RuntimeError):
+    """A worker process ended without finishing its page (killed, or out of memory)."""
 
 
 def default_workers() -> int:
@@ -104,6 +109,11 @@ def map_pages(
                 yield queued.popleft().result()
         while queued:
             yield queued.popleft().result()
+    except BrokenProcessPool as exc:
+        raise WorkerStopped(
+            "a worker process stopped before finishing its page (killed, or out of memory); "
+            "what the workers wrote stays, and running again redoes the whole run"
+        ) from exc
     finally:
         # Normal end: nothing left. An error, or the caller stopping early:
         # the pages not started are dropped, those started are waited for

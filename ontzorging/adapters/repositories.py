@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, func, select
+from sqlalchemy import ColumnElement, Connection, Select, func, select
 
 from ledger import accounts
 from ledger.schema import ledger_postings
@@ -19,6 +19,7 @@ from ontzorging.adapters.schema import (
     creditors,
     households,
     obligations,
+    payment_files,
     payment_instructions,
 )
 from ontzorging.domain.allocation import Obligation, Taken
@@ -229,3 +230,27 @@ def load_reserve_balances(
     for hid, obligation_id, total in claimed:
         result[hid][obligation_id] = result[hid].get(obligation_id, 0) - int(total)
     return result
+
+
+def file_instructions(file_row: Any, *columns: Any) -> Select[Any]:
+    """The instructions written in one payment file (``columns``, default
+    the whole row): the file's slice of its batch in instruction id order,
+    after the instructions of the batch's files before it. The slice starts
+    at an id found in the index, not by skipping the rows before it."""
+    pi = payment_instructions
+    in_batch = pi.c.batch_id == file_row["batch_id"]
+    before = (
+        select(func.coalesce(func.sum(payment_files.c.count), 0))
+        .where(
+            payment_files.c.batch_id == file_row["batch_id"],
+            payment_files.c.sequence < file_row["sequence"],
+        )
+        .scalar_subquery()
+    )
+    first = select(pi.c.id).where(in_batch).order_by(pi.c.id).offset(before).limit(1)
+    return (
+        select(*(columns or (pi,)))
+        .where(in_batch, pi.c.id >= first.scalar_subquery())
+        .order_by(pi.c.id)
+        .limit(file_row["count"])
+    )

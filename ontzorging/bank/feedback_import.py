@@ -24,7 +24,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, or_, select
 
 from ledger import accounts
 from ledger.entries import transfer
@@ -38,6 +38,7 @@ from ontzorging.adapters.dbutil import (
     insert_rows,
     next_id,
 )
+from ontzorging.adapters.repositories import file_instructions
 from ontzorging.adapters.schema import (
     bank_documents,
     bank_feedback_items,
@@ -236,24 +237,9 @@ def _payment_file(conn: Connection, item: FeedbackItem) -> Any:
 
 
 def _file_instructions(conn: Connection, file_row: Any) -> list[Any]:
-    """The instructions written in one file: the file's slice of its batch in
-    instruction id order (as :func:`ontzorging.batches.service.render_file` writes it)."""
-    before = conn.execute(
-        select(func.coalesce(func.sum(payment_files.c.count), 0)).where(
-            payment_files.c.batch_id == file_row["batch_id"],
-            payment_files.c.sequence < file_row["sequence"],
-        )
-    ).scalar_one()
-    pi = payment_instructions
-    return list(
-        conn.execute(
-            select(*_MATCHED_COLUMNS)
-            .where(pi.c.batch_id == file_row["batch_id"])
-            .order_by(pi.c.id)
-            .offset(int(before))
-            .limit(file_row["count"])
-        ).mappings()
-    )
+    """The instructions written in one file (as
+    :func:`ontzorging.batches.service.render_file` writes them)."""
+    return list(conn.execute(file_instructions(file_row, *_MATCHED_COLUMNS)).mappings())
 
 
 def _apply(

@@ -34,6 +34,7 @@ from ledger.store import insert_entries
 from ontzorging.adapters import audit
 from ontzorging.adapters.dbutil import insert_ignoring_duplicates, insert_rows, next_id
 from ontzorging.adapters.faults import checkpoint
+from ontzorging.adapters.repositories import file_instructions
 from ontzorging.adapters.schema import (
     batches,
     instruction_events,
@@ -41,7 +42,7 @@ from ontzorging.adapters.schema import (
     payment_instructions,
     signals,
 )
-from ontzorging.domain.errors import Refused
+from ontzorging.domain.errors import InvariantBroken, Refused
 from ontzorging.domain.texts import shorten
 from ontzorging.register.signals import signal_row
 from ontzorging.settings import Settings
@@ -333,6 +334,8 @@ def _check_files(conn: Connection, batch: Any, settings: Settings) -> _Checked:
             .mappings()
             .all()
         )
+        if len(rows) != file_row["count"]:  # the run lock keeps others out: a bug
+            raise InvariantBroken(f"file {file_row['file_name']}: its payments changed meanwhile")
         try:
             data = _render_rows(file_row, batch["execution_date"], rows, settings)
         except PaymentsError as exc:
@@ -709,26 +712,7 @@ def _set_status(
 def render_file(conn: Connection, file_row: Any, settings: Settings) -> bytes:
     """The pain.001 bytes of one recorded file, from the database alone."""
     batch = _batch(conn, file_row["batch_id"])
-    before = conn.execute(
-        select(func.coalesce(func.sum(payment_files.c.count), 0)).where(
-            payment_files.c.batch_id == file_row["batch_id"],
-            payment_files.c.sequence < file_row["sequence"],
-        )
-    ).scalar_one()
-    pi = payment_instructions
-    in_batch = pi.c.batch_id == file_row["batch_id"]
-    # The file's first instruction found in the index (ids only), not by
-    # skipping the rows of the files before it.
-    first = (
-        select(pi.c.id).where(in_batch).order_by(pi.c.id).offset(int(before)).limit(1)
-    ).scalar_subquery()
-    items = (
-        conn.execute(
-            select(pi).where(in_batch, pi.c.id >= first).order_by(pi.c.id).limit(file_row["count"])
-        )
-        .mappings()
-        .all()
-    )
+    items = conn.execute(file_instructions(file_row)).mappings().all()
     if len(items) != file_row["count"]:
         raise RuntimeError(f"file {file_row['file_name']}: instructions changed since release")
     return _render_rows(file_row, batch["execution_date"], items, settings)

@@ -38,6 +38,7 @@ from markupsafe import Markup, escape
 from sqlalchemy import Connection, select
 
 from ontzorging.adapters import pdf as pdf_output
+from ontzorging.adapters.faults import checkpoint
 from ontzorging.adapters.files import write_text_atomically
 from ontzorging.adapters.overlap import read_ahead, write_pages
 from ontzorging.adapters.process_pages import (
@@ -861,6 +862,7 @@ def _page_in_worker(rows: list[dict[str, Any]]) -> list[str]:
     for path, html in _render_page(facts, creditors, month, directory):
         write_text_atomically(path, html)
         names.append(path.name)
+    checkpoint("overview_page")
     return names
 
 

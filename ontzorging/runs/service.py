@@ -125,8 +125,14 @@ def run_monthly(
         problems: tuple[str, ...] = ()
         try:
             with app.engine.connect() as conn:
+                workers = app.settings.overview_workers or None
                 written = write_overviews(
-                    conn, app.home.path("overviews"), month, pdf=False, progress=progress
+                    conn,
+                    app.home.path("overviews"),
+                    month,
+                    pdf=False,
+                    progress=progress,
+                    workers=workers,
                 )
                 counts.update(written.as_counts())
                 # Letters for the print service: batches of PDFs with an index,
@@ -141,6 +147,7 @@ def run_monthly(
                         month,
                         chromium,
                         batch_letters=app.settings.print_batch_letters,
+                        workers=workers,
                     )
                     counts.update(printed.as_counts())
                 reports = write_caseload_report(conn, app.home.path("reports"), month)

@@ -20,6 +20,8 @@ import pytest
 from sqlalchemy import Engine, update
 
 from ontzorging.adapters import pdf as pdf_output
+from ontzorging.adapters.faults import FAULT_ENV
+from ontzorging.adapters.process_pages import WorkerStopped
 from ontzorging.adapters.schema import households, payment_instructions, signals
 from ontzorging.allocation.allocate import allocate_due
 from ontzorging.intake.imports import import_file
@@ -630,3 +632,21 @@ def test_an_error_in_a_worker_stops_the_run(municipality: Engine, tmp_path: Path
     with municipality.connect() as conn, pytest.raises(IsADirectoryError):
         write_overviews(conn, out, MARCH, pdf=False, workers=2, page_households=2)
     assert not [p for p in (out / "2026-03").iterdir() if p.name.startswith(".")]
+
+
+def test_a_killed_worker_stops_the_run_and_a_rerun_writes_the_month(
+    municipality: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each worker kills itself (as SIGKILL would) after writing its first
+    page: the run stops with WorkerStopped, and the next run writes the
+    same month as a run in one process."""
+    out, alone = tmp_path / "overviews", tmp_path / "alone"
+    monkeypatch.setenv(FAULT_ENV, "overview_page@1")
+    with municipality.connect() as conn, pytest.raises(WorkerStopped):
+        write_overviews(conn, out, MARCH, pdf=False, workers=2, page_households=2)
+    monkeypatch.delenv(FAULT_ENV)
+    with municipality.connect() as conn:
+        again = write_overviews(conn, out, MARCH, pdf=False, workers=2, page_households=2)
+        write_overviews(conn, alone, MARCH, pdf=False, workers=1)
+    assert again.workers == 2
+    assert written_files(out / "2026-03") == written_files(alone / "2026-03")

@@ -1,4 +1,5 @@
-"""The print batch size is a setting, validated like the others."""
+"""The print batch size and the monthly run's workers are settings, validated
+like the others."""
 
 from __future__ import annotations
 
@@ -28,3 +29,23 @@ def test_a_batch_size_can_be_set(tmp_path: Path) -> None:
     config = tmp_path / "print.toml"
     config.write_text("[overviews]\nprint_batch_letters = 250\n", "utf-8")
     assert load_settings(config).print_batch_letters == 250
+
+
+def test_workers_default_to_one_per_processor() -> None:
+    assert load_settings().overview_workers == 0
+
+
+@pytest.mark.parametrize("value", ["-1", "17", '"2"', "true", "1.5"])
+def test_a_bad_worker_count_names_its_key(tmp_path: Path, value: str) -> None:
+    config = tmp_path / "workers.toml"
+    config.write_text(f"[overviews]\nworkers = {value}\n", "utf-8")
+    with pytest.raises(
+        SettingsError, match=r"^overviews\.workers: must be a whole number from 0 to 16"
+    ):
+        load_settings(config)
+
+
+def test_one_worker_can_be_set(tmp_path: Path) -> None:
+    config = tmp_path / "workers.toml"
+    config.write_text("[overviews]\nworkers = 1\n", "utf-8")
+    assert load_settings(config).overview_workers == 1
