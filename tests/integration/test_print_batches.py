@@ -9,9 +9,11 @@ import re
 import subprocess
 from pathlib import Path
 
+import lxml.html
 import pytest
 from sqlalchemy import Engine
 
+from ontzorging.reports.overviews import catalogue
 from ontzorging.reports.print_batches import (
     INDEX_COLUMNS,
     PrintBatchError,
@@ -114,3 +116,22 @@ def test_a_batch_puts_each_letter_in_its_language(march: Path, municipality: Eng
     assert html.count('<div class="letter" lang="en">') == 2
     assert html.count("<style>") == 2  # the overview's style once, the page break rule
     assert html.count("<h1>") == len(IN_MARCH)
+
+
+def test_each_letters_chart_is_named_by_its_own_title(march: Path, municipality: Engine) -> None:
+    """In a batch every chart is an image named by its own <title>, in its
+    letter's language; no id reference (which would name every chart after
+    the first letter's)."""
+    with municipality.connect() as conn:
+        letters = list(letters_of_month(conn, march / "2026-03"))
+    root = lxml.html.fromstring(batch_html(letters))
+    charts = [
+        (letter.get("lang"), svg.find("title").text)
+        for letter in root.find_class("letter")
+        for svg in letter.iter("{*}svg", "svg")
+    ]
+    assert len(charts) == len(IN_MARCH)
+    assert {lang for lang, _ in charts} == {"nl", "en"}
+    for lang, title in charts:
+        assert title == catalogue(lang).text("chart.title", month=catalogue(lang).month(MARCH))
+    assert "aria-labelledby" not in batch_html(letters)
