@@ -20,7 +20,12 @@ from ledger import accounts
 from ledger.entries import Entry, transfer
 from ledger.schema import ledger_entries
 from ledger.store import insert_entries
-from ontzorging.adapters.dbutil import insert_ignoring_duplicates, insert_rows, next_id
+from ontzorging.adapters.dbutil import (
+    insert_ignoring_duplicates,
+    insert_rows,
+    next_id,
+    refresh_planner_statistics,
+)
 from ontzorging.adapters.overlap import write_pages
 from ontzorging.adapters.progress import Progress, no_progress, pages_counted
 from ontzorging.adapters.repositories import (
@@ -120,6 +125,7 @@ def allocate_due(
     """Allocate every unallocated payment with payout date <= ``as_of``;
     ``progress`` hears of each page of the register gone through."""
     counts: Counter[str] = Counter()
+    refresh_planner_statistics(conn)  # the benefits run may have come in a moment ago
     ids = _Ids(
         next_id(conn, ledger_entries),
         next_id(conn, allocations),

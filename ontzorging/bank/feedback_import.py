@@ -37,6 +37,7 @@ from ontzorging.adapters.dbutil import (
     insert_ignoring_duplicates,
     insert_rows,
     next_id,
+    refresh_planner_statistics,
 )
 from ontzorging.adapters.repositories import file_instructions
 from ontzorging.adapters.schema import (
@@ -119,7 +120,7 @@ def import_bank_file(conn: Connection, path: Path, actor: str, now: datetime) ->
             imported_by=actor,
         )
     ).inserted_primary_key[0]  # type: ignore[index]
-    _refresh_planner_statistics(conn)
+    refresh_planner_statistics(conn, bank_feedback_items, payment_instructions)
     problems: list[str] = []
     if kind == "camt.053":
         statements = [s for s in document if isinstance(s, Statement)]  # type: ignore[union-attr]
@@ -138,18 +139,6 @@ def import_bank_file(conn: Connection, path: Path, actor: str, now: datetime) ->
     return BankImportOutcome(
         "imported", kind, message_id, int(document_id), path.name, dict(counts), tuple(problems)
     )
-
-
-def _refresh_planner_statistics(conn: Connection) -> None:
-    """On PostgreSQL, fresh statistics for the tables a document is matched
-    against. A table that grew by a whole batch or document since autovacuum
-    last looked is planned as if it were small: each lookup of 900 keys then
-    scans it (a camt.053 of 19,200 entries took 26 s, 16 s of it in those
-    scans). ANALYZE samples, so it costs milliseconds, and it may run inside
-    the import's transaction."""
-    if conn.dialect.name == "postgresql":
-        for table in (bank_feedback_items, payment_instructions):
-            conn.exec_driver_sql(f"ANALYZE {table.name}")
 
 
 def _read(path: Path) -> tuple[bytes, BankFile]:

@@ -32,7 +32,12 @@ from ledger.entries import Entry, transfer
 from ledger.schema import ledger_entries
 from ledger.store import insert_entries
 from ontzorging.adapters import audit
-from ontzorging.adapters.dbutil import insert_ignoring_duplicates, insert_rows, next_id
+from ontzorging.adapters.dbutil import (
+    insert_ignoring_duplicates,
+    insert_rows,
+    next_id,
+    refresh_planner_statistics,
+)
 from ontzorging.adapters.faults import checkpoint
 from ontzorging.adapters.repositories import file_instructions
 from ontzorging.adapters.schema import (
@@ -317,6 +322,7 @@ def _check_files(conn: Connection, batch: Any, settings: Settings) -> _Checked:
     rendered alone to find the ones to blame; a fault no instruction
     explains is the file's own."""
     pi = payment_instructions
+    refresh_planner_statistics(conn, pi)  # the batch may have been gathered a moment ago
     keys = conn.execute(
         select(pi.c.id, pi.c.amount_cents).where(pi.c.batch_id == batch["id"]).order_by(pi.c.id)
     ).all()

@@ -19,6 +19,7 @@ from sqlalchemy import Connection, Table, select
 
 from ontzorging.adapters import audit
 from ontzorging.adapters.db import import_page_cache
+from ontzorging.adapters.dbutil import refresh_planner_statistics
 from ontzorging.adapters.schema import (
     benefit_payments,
     creditors,
@@ -102,6 +103,7 @@ def _import_file(
     ).first()
     if known is not None:
         return ImportOutcome(kind, shown_name(path), "unchanged", 0, 0)
+    refresh_planner_statistics(conn, *_LOOKED_UP[kind])
     if kind == "bijstand" and _is_xml(path):
         rows, problems = _parse_payout_file(conn, path)
     else:
@@ -142,6 +144,15 @@ def _import_file(
     return ImportOutcome(
         kind, shown_name(path), "imported", len(new_rows), known_count, len(marks.repeats)
     )
+
+
+# The tables an import of each kind looks its rows up in, a chunk of keys at a time.
+_LOOKED_UP = {
+    "creditors": (creditors,),
+    "households": (households, household_members),
+    "obligations": (obligations, households, household_members, creditors),
+    "bijstand": (benefit_payments, household_members, households),
+}
 
 
 def _default_limits() -> AmountLimits:

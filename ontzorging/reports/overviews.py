@@ -22,6 +22,7 @@ their behalf gets told where it went.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import tomllib
 from collections import defaultdict
@@ -40,6 +41,7 @@ from sqlalchemy import Connection, select
 from ontzorging.adapters import pdf as pdf_output
 from ontzorging.adapters.faults import checkpoint
 from ontzorging.adapters.files import write_text_atomically
+from ontzorging.adapters.logs import event
 from ontzorging.adapters.overlap import read_ahead, write_pages
 from ontzorging.adapters.process_pages import (
     default_workers,
@@ -94,6 +96,9 @@ PROBLEM_STATUSES = frozenset({"rejected", "returned"})
 # A signal raised after the month that follows belongs to a later overview:
 # rewriting an old month must not show what happened long after it.
 SIGNAL_LOOKAHEAD_MONTHS = 1
+
+
+_log = logging.getLogger(__name__)
 
 
 class OverviewError(InvariantBroken):
@@ -759,10 +764,12 @@ def write_overviews(
     total = register_size(conn)
     pages = _register_pages(conn, page_households, total, progress)
     url = shareable_url(conn)
-    if workers > 1 and url is not None and total > page_households * MIN_PAGES_FOR_WORKERS:
+    if url is None or total <= page_households * MIN_PAGES_FOR_WORKERS:
+        workers = 1
+    event(logging.INFO, "overviews_rendering", _log, households=total, workers=workers)
+    if workers > 1 and url is not None:
         written = _write_in_workers(pages, url, workers, creditors, month, directory)
     else:
-        workers = 1
         written = _write_in_process(conn, pages, creditors, month, directory)
     pdfs: list[Path] = []
     failures: list[str] = []

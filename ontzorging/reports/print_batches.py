@@ -26,6 +26,7 @@ import io
 import re
 import threading
 from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from itertools import islice
@@ -219,8 +220,9 @@ def write_print_batches(
     failed: list[str] = []
     totals = {"letters": 0, "pages": 0}
 
-    def done(pdf: Path, result: Path | str) -> None:
-        chunk = chunks.pop(pdf)
+    def finish(pdf: Path, result: Path | str) -> None:
+        with lock:
+            chunk = chunks.pop(pdf)
         pdf.with_name(f".{pdf.stem}.html").unlink(missing_ok=True)
         try:
             if isinstance(result, str):
@@ -238,17 +240,23 @@ def write_print_batches(
             totals["letters"] += len(rows)
             totals["pages"] += sum(r.pages for r in rows)
 
-    try:
-        pdf_output.print_each(
-            batches(),
-            chromium,
-            done,
-            workers=workers,
-            timeout=BATCH_TIMEOUT_SECONDS + LETTER_TIMEOUT_SECONDS * batch_letters,
-        )
-    finally:
-        for html in made:
-            html.unlink(missing_ok=True)
+    # A batch's index is read from its PDF on a thread of its own, so that
+    # the browser that printed it goes on with the next batch meanwhile.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="print-index") as indexer:
+        finishing: list[Future[None]] = []
+        try:
+            pdf_output.print_each(
+                batches(),
+                chromium,
+                lambda pdf, result: finishing.append(indexer.submit(finish, pdf, result)),
+                workers=workers,
+                timeout=BATCH_TIMEOUT_SECONDS + LETTER_TIMEOUT_SECONDS * batch_letters,
+            )
+            for future in finishing:
+                future.result()
+        finally:
+            for html in made:
+                html.unlink(missing_ok=True)
     written.sort()
     _remove_stale(directory, set(written))
     return PrintCounts(

@@ -20,6 +20,7 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from ontzorging.adapters.dbutil import refresh_planner_statistics
 from ontzorging.adapters.faults import checkpoint
 from ontzorging.adapters.incidents import safe_summary
 from ontzorging.adapters.locking import run_lock
@@ -124,6 +125,8 @@ def run_monthly(
         counts: Counter[str] = Counter()
         problems: tuple[str, ...] = ()
         try:
+            with app.engine.begin() as conn:
+                refresh_planner_statistics(conn)  # the month's reports read every table
             with app.engine.connect() as conn:
                 workers = app.settings.overview_workers or None
                 written = write_overviews(

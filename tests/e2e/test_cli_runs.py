@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -167,3 +170,80 @@ def test_monthly_prints_batches_and_one_overview_is_there_on_demand(
     }
     assert (out / "D.nl.pdf").read_bytes().startswith(b"%PDF-")
     assert home("overview", "ZZ", "--month", "2026-03").exit_code == 1
+
+
+# --- The monthly run of a large register, as the console script runs it -----------
+
+
+def _bsn(n: int) -> str:
+    """The n-th nine-digit number that passes the eleven test (n from 0)."""
+    found = -1
+    candidate = 100_000_000
+    while True:
+        digits = [int(c) for c in f"{candidate:09d}"]
+        total = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
+        if total % 11 == 0:
+            found += 1
+            if found == n:
+                return f"{candidate:09d}"
+        candidate += 1
+
+
+def _iban(n: int) -> str:
+    account = f"{n:010d}"
+    digits = "".join(str(int(c, 36)) for c in f"ABNA{account}NL00")
+    return f"NL{98 - int(digits) % 97:02d}ABNA{account}"
+
+
+def test_a_large_register_is_rendered_by_worker_processes(
+    tmp_path: Path, database_url: str
+) -> None:
+    """2,100 households (more than four pages of 500) through the installed
+    console script: the overviews are rendered by two spawned worker
+    processes (the log says so) and every household has its overview."""
+    script = Path(sys.executable).parent / "ontzorging"
+    if not script.exists():
+        pytest.skip("the ontzorging console script is not installed")
+    root, config = tmp_path / "home", tmp_path / "config.toml"
+    config.write_text('[overviews]\nworkers = 2\npdf = "never"\n', encoding="utf-8")
+    env = {
+        **os.environ,
+        "ONTZORGING_HOME": str(root),
+        "ONTZORGING_DATABASE_URL": database_url,
+        "ONTZORGING_CONFIG": str(config),
+    }
+    count = 2_100
+    households = tmp_path / "households.csv"
+    header = (
+        "household_id;bsn;name;birth_date;partner_bsn;partner_name;partner_birth_date;"
+        "iban;bijstand_start;bijstand_end;coach;language\n"
+    )
+    bsns = [_bsn(n) for n in range(count)]
+    households.write_text(
+        header
+        + "".join(
+            f"H{n:05d};{bsns[n]};Client {n};1990-01-01;;;;{_iban(n + 1)};2026-03-01;;"
+            f"Coach {'ÜÅ'[n % 2]};{'en' if n % 3 == 0 else 'nl'}\n"
+            for n in range(count)
+        ),
+        encoding="utf-8",
+    )
+
+    def cli(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(script), *args], env=env, capture_output=True, text=True, timeout=600
+        )
+
+    assert cli("init").returncode == 0
+    imported = cli("import", "households", str(households))
+    assert imported.returncode == 0, imported.stderr
+    done = cli("run", "monthly", "--month", "2026-03", "--json")
+    assert done.returncode in (0, 3), done.stderr
+    assert json.loads(done.stdout)["counts"]["overview_households"] == count
+    written = sorted(p.name for p in (root / "overviews" / "2026-03").iterdir())
+    assert written == sorted(f"H{n:05d}.{'en' if n % 3 == 0 else 'nl'}.html" for n in range(count))
+    log = (root / "logs" / "ontzorging.log").read_text(encoding="utf-8")
+    rendering = [line for line in log.splitlines() if "event=overviews_rendering" in line]
+    assert len(rendering) == 1 and f"households={count} workers=2" in rendering[0]
+    for bsn in bsns[:50]:
+        assert bsn not in log
