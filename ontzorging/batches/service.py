@@ -33,6 +33,8 @@ from ledger.schema import ledger_entries
 from ledger.store import insert_entries
 from ontzorging.adapters import audit
 from ontzorging.adapters.dbutil import (
+    among,
+    chunks_for,
     insert_ignoring_duplicates,
     insert_rows,
     next_id,
@@ -164,6 +166,9 @@ def gather_batches(
 ) -> Counter[str]:
     """Pending instructions without a batch go into one new batch per execution date."""
     pi = payment_instructions
+    # The night's allocation has just written them: on statistics of an empty
+    # table each UPDATE below would scan the whole table (ADR 0013).
+    refresh_planner_statistics(conn, pi)
     rows = conn.execute(
         select(pi.c.id, pi.c.payout_date, pi.c.amount_cents)
         .where(pi.c.status == "pending", pi.c.batch_id.is_(None))
@@ -190,12 +195,11 @@ def gather_batches(
                 max_per_file=settings.sepa.max_transactions_per_file,
             )
         ).inserted_primary_key[0]  # type: ignore[index]
-        item_ids = [row.id for row in items]
-        for start in range(0, len(item_ids), UPDATE_CHUNK):
+        for chunk in chunks_for(conn, [row.id for row in items]):
             # EndToEndId = OZ-<instruction id>: unique, stable, stored before any file.
             conn.execute(
                 pi.update()
-                .where(pi.c.id.in_(item_ids[start : start + UPDATE_CHUNK]), pi.c.batch_id.is_(None))
+                .where(among(conn, pi.c.id, chunk), pi.c.batch_id.is_(None))
                 .values(
                     batch_id=batch_id,
                     end_to_end_id=literal(f"{ID_PREFIX}-") + cast(pi.c.id, String),
@@ -698,9 +702,8 @@ def _set_status(
 ) -> None:
     pi = payment_instructions
     reason = shorten(reason, 200)
-    for start in range(0, len(ids), UPDATE_CHUNK):
-        chunk = ids[start : start + UPDATE_CHUNK]
-        conn.execute(pi.update().where(pi.c.id.in_(chunk)).values(status=status))
+    for chunk in chunks_for(conn, ids):
+        conn.execute(pi.update().where(among(conn, pi.c.id, chunk)).values(status=status))
     for start in range(0, len(ids), EVENTS_PER_INSERT):
         insert_rows(
             conn,
