@@ -45,9 +45,14 @@ lookup of 100,000 references is five statements instead of 112; the chunk bounds
 what one statement's array and result hold."""
 
 
+def lookup_chunk(conn: Connection) -> int:
+    """How many values :func:`among` takes at once on this database."""
+    return POSTGRES_LOOKUP_CHUNK if conn.dialect.name == "postgresql" else SQLITE_LOOKUP_CHUNK
+
+
 def chunks_for(conn: Connection, values: Sequence[Any]) -> Iterator[Sequence[Any]]:
     """``values`` in chunks as large as :func:`among` takes on this database."""
-    size = POSTGRES_LOOKUP_CHUNK if conn.dialect.name == "postgresql" else SQLITE_LOOKUP_CHUNK
+    size = lookup_chunk(conn)
     for start in range(0, len(values), size):
         yield values[start : start + size]
 

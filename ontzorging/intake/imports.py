@@ -19,7 +19,7 @@ from sqlalchemy import Connection, Table, select
 
 from ontzorging.adapters import audit
 from ontzorging.adapters.db import import_page_cache
-from ontzorging.adapters.dbutil import refresh_planner_statistics
+from ontzorging.adapters.dbutil import among, chunks_for, lookup_chunk, refresh_planner_statistics
 from ontzorging.adapters.schema import (
     benefit_payments,
     creditors,
@@ -49,8 +49,6 @@ from payments.files import sha256_of_file
 from payments.pain001_reader import read_pain001_file
 
 REGISTER_KINDS = ("households", "creditors", "obligations", "bijstand")
-# Ids per IN (...) query: below every database's parameter limit.
-LOOKUP_CHUNK = 900
 # Rows per insert: a benefits run of 500,000 rows as parameter dicts at once
 # would take about half a gigabyte.
 INSERT_CHUNK = 10_000
@@ -178,13 +176,10 @@ def _check_obligations(conn: Connection, rows: list[ObligationRow], file: str) -
     known_creditors = _fetch(conn, creditors, "creditor_id", [r.creditor_id for r in rows])
     creditor_kinds = {cid: row["kind"] for cid, row in known_creditors.items()}
     member_bsns: dict[str, set[str]] = {}
-    ids = sorted(household_ids)
-    for start in range(0, len(ids), LOOKUP_CHUNK):
-        query = select(household_members.c.household_id, household_members.c.bsn).where(
-            household_members.c.household_id.in_(ids[start : start + LOOKUP_CHUNK])
-        )
-        for hid, bsn in conn.execute(query):
-            member_bsns.setdefault(hid, set()).add(bsn)
+    for hid, bsn in _pairs(
+        conn, household_members.c.household_id, household_members.c.bsn, household_ids
+    ):
+        member_bsns.setdefault(hid, set()).add(bsn)
     return (
         check_references(rows, household_ids, set(creditor_kinds), file)
         + check_creditor_kinds(rows, creditor_kinds, file)
@@ -279,11 +274,8 @@ def _owners_by_iban(conn: Connection, ibans: set[str]) -> dict[str, list[str]]:
 
 def _pairs(conn: Connection, key: Any, value: Any, keys: Iterable[str]) -> Iterator[Any]:
     """``(key, value)`` rows whose key is one of ``keys``, looked up in chunks."""
-    unique = sorted(set(keys))
-    for start in range(0, len(unique), LOOKUP_CHUNK):
-        yield from conn.execute(
-            select(key, value).where(key.in_(unique[start : start + LOOKUP_CHUNK]))
-        )
+    for chunk in chunks_for(conn, sorted(set(keys))):
+        yield from conn.execute(select(key, value).where(among(conn, key, chunk)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,20 +290,16 @@ class PayoutRow(BijstandRow):
 
 def _existing(conn: Connection, column: Any, values: Iterable[str]) -> set[str]:
     found: set[str] = set()
-    unique = sorted(set(values))
-    for start in range(0, len(unique), LOOKUP_CHUNK):
-        chunk = unique[start : start + LOOKUP_CHUNK]
-        found.update(conn.execute(select(column).where(column.in_(chunk))).scalars())
+    for chunk in chunks_for(conn, sorted(set(values))):
+        found.update(conn.execute(select(column).where(among(conn, column, chunk))).scalars())
     return found
 
 
 def _fetch(conn: Connection, table: Table, key: str, ids: Sequence[str]) -> dict[str, Any]:
     column = table.c[key]
     result: dict[str, Any] = {}
-    unique = sorted(set(ids))
-    for start in range(0, len(unique), LOOKUP_CHUNK):
-        chunk = unique[start : start + LOOKUP_CHUNK]
-        for row in conn.execute(select(table).where(column.in_(chunk))).mappings():
+    for chunk in chunks_for(conn, sorted(set(ids))):
+        for row in conn.execute(select(table).where(among(conn, column, chunk))).mappings():
             result[row[key]] = row
     return result
 
@@ -543,10 +531,11 @@ class _Marks:
 def _mark_repeats(conn: Connection, matched: Matched) -> _Marks:
     """Find the new payments that repeat one already in the database."""
     marks = _Marks(_household_ibans(conn, [hid for hid in matched.household_ids if hid]), {})
-    for start in range(0, len(matched), LOOKUP_CHUNK):
+    size = lookup_chunk(conn)
+    for start in range(0, len(matched), size):
         candidates = [
             Candidate(r.payment_id, marks.fingerprint_of(r, hid), _end_to_end_id(r))
-            for r, hid in matched.chunk(start, LOOKUP_CHUNK)
+            for r, hid in matched.chunk(start, size)
         ]
         marks.repeats.update(find_repeats(conn, candidates))
     return marks

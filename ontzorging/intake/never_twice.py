@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select
 
 from ontzorging.adapters import audit
-from ontzorging.adapters.dbutil import insert_ignoring_duplicates
+from ontzorging.adapters.dbutil import among, chunks_for, insert_ignoring_duplicates
 from ontzorging.adapters.schema import (
     allocated_payments,
     benefit_decisions,
@@ -44,8 +44,6 @@ CANCEL = "cancel"
 DECISIONS = (RELEASE, CANCEL)
 SIGNAL_KIND = "duplicate_payment"
 ALLOCATION_FAILED = "allocation_failed"
-# Values per IN (...) query: below every database's parameter limit.
-LOOKUP_CHUNK = 900
 
 
 class DecisionRefused(Refused):
@@ -96,11 +94,10 @@ def find_repeats(conn: Connection, candidates: Sequence[Candidate]) -> dict[str,
 def _first_by(conn: Connection, column: Any, values: Iterable[str]) -> dict[str, str]:
     """Value -> the lowest payment id with that value, preferring originals."""
     found: dict[str, tuple[bool, str]] = {}
-    unique = sorted(set(values))
-    for start in range(0, len(unique), LOOKUP_CHUNK):
+    for chunk in chunks_for(conn, sorted(set(values))):
         query = select(
             column, benefit_payments.c.payment_id, benefit_payments.c.duplicate_of
-        ).where(column.in_(unique[start : start + LOOKUP_CHUNK]))
+        ).where(among(conn, column, chunk))
         for value, payment_id, duplicate_of in conn.execute(query):
             rank = (duplicate_of is not None, payment_id)
             if value not in found or rank < found[value]:
