@@ -175,18 +175,17 @@ def test_monthly_prints_batches_and_one_overview_is_there_on_demand(
 # --- The monthly run of a large register, as the console script runs it -----------
 
 
-def _bsn(n: int) -> str:
-    """The n-th nine-digit number that passes the eleven test (n from 0)."""
-    found = -1
+def _bsns(count: int) -> list[str]:
+    """The first ``count`` nine-digit numbers from 100000000 that pass the eleven test."""
+    found: list[str] = []
     candidate = 100_000_000
-    while True:
+    while len(found) < count:
         digits = [int(c) for c in f"{candidate:09d}"]
         total = sum(d * w for d, w in zip(digits[:8], range(9, 1, -1), strict=True)) - digits[8]
         if total % 11 == 0:
-            found += 1
-            if found == n:
-                return f"{candidate:09d}"
+            found.append(f"{candidate:09d}")
         candidate += 1
+    return found
 
 
 def _iban(n: int) -> str:
@@ -218,7 +217,7 @@ def test_a_large_register_is_rendered_by_worker_processes(
         "household_id;bsn;name;birth_date;partner_bsn;partner_name;partner_birth_date;"
         "iban;bijstand_start;bijstand_end;coach;language\n"
     )
-    bsns = [_bsn(n) for n in range(count)]
+    bsns = _bsns(count)
     households.write_text(
         header
         + "".join(
