@@ -239,7 +239,10 @@ def test_a_large_register_is_rendered_by_worker_processes(
     done = cli("run", "monthly", "--month", "2026-03", "--json")
     assert done.returncode in (0, 3), done.stderr
     assert json.loads(done.stdout)["counts"]["overview_households"] == count
-    written = sorted(p.name for p in (root / "overviews" / "2026-03").iterdir())
+    month_dir = root / "overviews" / "2026-03"
+    # The workers inherit the command's umask: their files are private too.
+    assert {p.stat().st_mode & 0o777 for p in month_dir.iterdir()} == {0o600}
+    written = sorted(p.name for p in month_dir.iterdir())
     assert written == sorted(f"H{n:05d}.{'en' if n % 3 == 0 else 'nl'}.html" for n in range(count))
     log = (root / "logs" / "ontzorging.log").read_text(encoding="utf-8")
     rendering = [line for line in log.splitlines() if "event=overviews_rendering" in line]
