@@ -12,7 +12,9 @@ few pages however large the register), and yields the results in page order.
 The workers are *spawned* (a fresh interpreter): nothing of the parent is
 inherited, no connection, no lock another thread held at the moment of a
 fork. An error in a worker is raised in the parent at its page; the pages not
-yet started are cancelled and the pool is shut down before it is raised.
+yet started are cancelled and the pool is shut down before it is raised. A
+worker whose parent is killed (SIGKILL: no shutdown) notices within a second
+and exits.
 
 Only a database other processes can open can be shared this way: an
 in-memory SQLite database cannot (:func:`shareable_url` says None).
@@ -22,6 +24,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -40,6 +44,10 @@ Result = TypeVar("Result")
 MAX_WORKERS = 4
 # Pages queued per worker: one being worked on and one waiting.
 IN_FLIGHT_PER_WORKER = 2
+
+# A worker whose parent died (killed, say) exits within this many seconds,
+# instead of idling on for ever with an open database connection.
+PARENT_CHECK_SECONDS = 1.0
 
 _engine: Engine | None = None  # the worker process's own engine
 
@@ -74,11 +82,22 @@ def worker_engine() -> Engine:
     return _engine
 
 
-def _start_worker(url: str, initializer: Callable[..., None] | None, args: tuple[Any, ...]) -> None:
+def _start_worker(
+    parent: int, url: str, initializer: Callable[..., None] | None, args: tuple[Any, ...]
+) -> None:
     global _engine
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     _engine = make_engine(url)
     if initializer is not None:
         initializer(*args)
+
+
+def _exit_with(parent: int) -> None:
+    """In a worker: end this process once ``parent`` is no longer its parent
+    (a parent killed with SIGKILL cannot shut its pool down)."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK_SECONDS)
+    os._exit(1)
 
 
 def map_pages(
@@ -99,7 +118,7 @@ def map_pages(
         max_workers=workers,
         mp_context=context,
         initializer=_start_worker,
-        initargs=(url, initializer, initargs),
+        initargs=(os.getpid(), url, initializer, initargs),
     )
     queued: deque[Future[Result]] = deque()
     try:
