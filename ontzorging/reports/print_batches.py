@@ -14,9 +14,12 @@ The batches are printed by a small pool of long-lived Chromium processes
 the overview's one ``<h1>``, and Chromium writes a document outline
 (bookmarks) from the headings: the outline's top entries give the first page
 of every letter, so the index is read from the PDF itself and matches its
-pages. The PDF stays tagged (accessibility): each letter carries its
-language. A batch whose outline does not name one page per letter fails and
-is reported; the others go on.
+pages. The PDF stays tagged (accessibility). Chromium tags the whole
+document in one language, so each letter's part of the structure tree is
+given its own language after printing (:mod:`ontzorging.adapters.batch_pdf`,
+which also writes the file with object streams, a third of the size). A
+batch whose outline does not name one page per letter fails and is
+reported; the others go on.
 """
 
 from __future__ import annotations
@@ -32,10 +35,9 @@ from datetime import date
 from itertools import islice
 from pathlib import Path
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 from sqlalchemy import Connection
 
+from ontzorging.adapters import batch_pdf
 from ontzorging.adapters import pdf as pdf_output
 from ontzorging.adapters.files import write_text_atomically
 from ontzorging.adapters.repositories import household_pages
@@ -133,29 +135,28 @@ def batch_html(letters: Sequence[Letter]) -> str:
 
 
 def index_rows(pdf: Path, letters: Sequence[Letter]) -> list[IndexRow]:
-    """The first page and page count of each letter in ``pdf``, from the
-    outline's top entries (one per letter: its ``<h1>``)."""
+    """The index of a finished batch ``pdf`` of ``letters``, read from its outline."""
     try:
-        reader = PdfReader(pdf)
-        total = len(reader.pages)
-        numbers = [
-            reader.get_destination_page_number(entry)
-            for entry in reader.outline
-            if not isinstance(entry, list)
-        ]
-        starts = [n for n in numbers if n is not None]
-        if len(starts) != len(numbers):
-            raise PrintBatchError(f"{pdf.name}: an outline entry points to no page")
-    except (PyPdfError, OSError, ValueError, KeyError) as exc:
-        raise PrintBatchError(f"{pdf.name}: cannot read its outline: {exc}") from exc
-    if len(starts) != len(letters) or starts != sorted(starts) or (starts and starts[0] != 0):
-        raise PrintBatchError(
-            f"{pdf.name}: the outline names {len(starts)} letter(s) for {len(letters)}"
-        )
-    ends = [*starts[1:], total]
+        pages = batch_pdf.letter_pages(pdf, len(letters))
+    except batch_pdf.BatchPdfError as exc:
+        raise PrintBatchError(f"{pdf.name}: {exc}") from exc
+    return _index(letters, pages)
+
+
+def finish_batch(printed: Path, pdf: Path, letters: Sequence[Letter]) -> list[IndexRow]:
+    """Finish the batch Chromium printed into ``pdf`` (each letter tagged in
+    its language, :mod:`ontzorging.adapters.batch_pdf`); returns its index."""
+    try:
+        pages = batch_pdf.finish(printed, pdf, [letter.language for letter in letters])
+    except batch_pdf.BatchPdfError as exc:
+        raise PrintBatchError(f"{pdf.name}: {exc}") from exc
+    return _index(letters, pages)
+
+
+def _index(letters: Sequence[Letter], pages: Sequence[batch_pdf.LetterPages]) -> list[IndexRow]:
     return [
-        IndexRow(letter.household_id, first + 1, end - first, letter.language, letter.coach)
-        for letter, first, end in zip(letters, starts, ends, strict=True)
+        IndexRow(letter.household_id, p.first_page, p.pages, letter.language, letter.coach)
+        for letter, p in zip(letters, pages, strict=True)
     ]
 
 
@@ -209,11 +210,14 @@ def write_print_batches(
         while chunk := list(islice(letters, batch_letters)):
             number += 1
             stem = batch_stem(month, number)
-            html, pdf = directory / f".{stem}.html", directory / f"{stem}.pdf"
-            made.append(html)
+            # Chromium's PDF is hidden until it is finished: a PDF without its
+            # index, or with letters in the wrong language, never lies there.
+            html, printed = directory / f".{stem}.html", directory / f".{stem}.printed.pdf"
+            made.extend((html, printed))
             write_text_atomically(html, batch_html(chunk))
+            pdf = directory / f"{stem}.pdf"
             chunks[pdf] = chunk
-            yield pdf, (html, pdf)
+            yield pdf, (html, printed)
 
     lock = threading.Lock()
     written: list[Path] = []
@@ -227,7 +231,7 @@ def write_print_batches(
         try:
             if isinstance(result, str):
                 raise PrintBatchError(result)
-            rows = index_rows(pdf, chunk)
+            rows = finish_batch(result, pdf, chunk)
             index = pdf.with_suffix(".csv")
             write_text_atomically(index, index_csv(rows))
         except PrintBatchError as exc:
@@ -235,6 +239,8 @@ def write_print_batches(
             with lock:
                 failed.append(str(exc))
             return
+        finally:
+            pdf.with_name(f".{pdf.stem}.printed.pdf").unlink(missing_ok=True)
         with lock:
             written.extend((pdf, index))
             totals["letters"] += len(rows)
@@ -255,8 +261,8 @@ def write_print_batches(
             for future in finishing:
                 future.result()
         finally:
-            for html in made:
-                html.unlink(missing_ok=True)
+            for hidden in made:
+                hidden.unlink(missing_ok=True)
     written.sort()
     _remove_stale(directory, set(written))
     return PrintCounts(

@@ -7,9 +7,11 @@ from __future__ import annotations
 import csv
 import re
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import lxml.html
+import pikepdf
 import pytest
 from sqlalchemy import Engine
 
@@ -18,6 +20,7 @@ from ontzorging.reports.print_batches import (
     INDEX_COLUMNS,
     PrintBatchError,
     batch_html,
+    finish_batch,
     index_rows,
     letters_of_month,
     write_print_batches,
@@ -135,3 +138,119 @@ def test_each_letters_chart_is_named_by_its_own_title(march: Path, municipality:
     for lang, title in charts:
         assert title == catalogue(lang).text("chart.title", month=catalogue(lang).month(MARCH))
     assert "aria-labelledby" not in batch_html(letters)
+
+
+def test_a_batch_pdf_is_tagged_with_each_letters_language(
+    march: Path, municipality: Engine, chromium: Path, tmp_path: Path
+) -> None:
+    """Accessibility: the batch is a tagged PDF (a structure tree, marked
+    content) and each letter's part of it carries the letter's language
+    (Chromium tags the whole document as Dutch)."""
+    out = tmp_path / "print"
+    with municipality.connect() as conn:
+        write_print_batches(conn, march, out, MARCH, chromium, batch_letters=500)
+    pdf = out / "2026-03" / "letters-2026-03-0001.pdf"
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    assert re.search(r"^Tagged:\s+yes$", info.stdout, re.M)
+    with pikepdf.open(pdf) as document:
+        assert document.Root.MarkInfo.Marked
+        tree = document.Root.StructTreeRoot
+        assert str(tree.K.S) == "/Document" and str(document.Root.Lang) == "nl"
+        letters = document.Root.StructTreeRoot.K.K
+        assert [str(letter.Lang) for letter in letters] == [
+            LANGUAGE.get(hid, "nl") for hid in IN_MARCH
+        ]
+        assert all("/StructParents" in page.obj for page in document.pages)
+
+
+def _damaged(pdf: Path, tmp_path: Path, damage: Callable[[pikepdf.Pdf], None]) -> Path:
+    with pikepdf.open(pdf) as document:
+        damage(document)
+        damaged = tmp_path / "damaged.pdf"
+        document.save(damaged)
+    return damaged
+
+
+def _second_entry(document: pikepdf.Pdf) -> pikepdf.Dictionary:
+    return document.Root.Outlines.First.Next
+
+
+def _point_at_no_page(document: pikepdf.Pdf) -> None:
+    _second_entry(document).Dest = pikepdf.Array([pikepdf.Name.Nowhere])
+
+
+def _swap_pages(document: pikepdf.Pdf) -> None:
+    first, second = document.Root.Outlines.First, _second_entry(document)
+    first.Dest, second.Dest = second.Dest, first.Dest
+
+
+def _loop(document: pikepdf.Pdf) -> None:
+    document.Root.Outlines.Last.Next = document.Root.Outlines.First
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (_point_at_no_page, "an outline entry points to no page"),
+        (_swap_pages, "the letters' first pages are out of order"),
+        (_loop, "the outline does not end"),
+    ],
+)
+def test_a_damaged_outline_fails_the_batch_by_name(
+    march: Path,
+    municipality: Engine,
+    chromium: Path,
+    tmp_path: Path,
+    damage: Callable[[pikepdf.Pdf], None],
+    message: str,
+) -> None:
+    out = tmp_path / "print"
+    with municipality.connect() as conn:
+        write_print_batches(conn, march, out, MARCH, chromium, batch_letters=500)
+        letters = list(letters_of_month(conn, march / "2026-03"))
+    damaged = _damaged(out / "2026-03" / "letters-2026-03-0001.pdf", tmp_path, damage)
+    with pytest.raises(PrintBatchError, match=f"^damaged.pdf: {message}"):
+        index_rows(damaged, letters)
+
+
+def test_a_file_that_is_no_pdf_fails_the_batch_by_name(tmp_path: Path) -> None:
+    broken = tmp_path / "letters-2026-03-0001.pdf"
+    broken.write_bytes(b"%PDF-1.7\nnot really\n")
+    with pytest.raises(PrintBatchError, match=r"^letters-2026-03-0001\.pdf: cannot read"):
+        index_rows(broken, [])
+
+
+def _without_heading_element(document: pikepdf.Pdf) -> None:
+    del _second_entry(document).SE
+
+
+def _one_element_twice(document: pikepdf.Pdf) -> None:
+    _second_entry(document).SE = document.Root.Outlines.First.SE
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (_without_heading_element, "a letter's heading is not in the document's structure tree"),
+        (_one_element_twice, "two letters share one element of the structure tree"),
+        (_loop, "the outline does not end"),
+    ],
+)
+def test_a_batch_that_cannot_be_tagged_by_letter_is_not_written(
+    march: Path,
+    municipality: Engine,
+    chromium: Path,
+    tmp_path: Path,
+    damage: Callable[[pikepdf.Pdf], None],
+    message: str,
+) -> None:
+    out = tmp_path / "print"
+    with municipality.connect() as conn:
+        write_print_batches(conn, march, out, MARCH, chromium, batch_letters=500)
+        letters = list(letters_of_month(conn, march / "2026-03"))
+    printed = _damaged(out / "2026-03" / "letters-2026-03-0001.pdf", tmp_path, damage)
+    pdf = tmp_path / "letters-2026-03-0009.pdf"
+    with pytest.raises(PrintBatchError, match=f"^letters-2026-03-0009.pdf: {message}"):
+        finish_batch(printed, pdf, letters)
+    assert not pdf.exists()
+    assert not [p for p in tmp_path.iterdir() if "letters-2026-03-0009" in p.name]
