@@ -238,53 +238,31 @@ def _overview_template() -> Any:
 # --- Pure parts: the chart ---------------------------------------------------------
 
 
-# Geometry of the chart in SVG user units (the SVG scales to the page width).
-CHART_WIDTH = 640
-CHART_LABEL_WIDTH = 230
-CHART_BAR_AREA = 300
-CHART_ROW_HEIGHT = 30
-CHART_BAR_HEIGHT = 18
-
-
 @dataclass(frozen=True)
 class ChartBar:
     key: str
     label: str
     amount_cents: int
     amount_text: str
-    y: int
-    width: int
+    percent: int  # of the bar track, the largest amount 100
 
 
 @dataclass(frozen=True)
 class Chart:
     bars: tuple[ChartBar, ...]
-    width: int = CHART_WIDTH
-    label_width: int = CHART_LABEL_WIDTH
-    bar_height: int = CHART_BAR_HEIGHT
-
-    @property
-    def height(self) -> int:
-        return len(self.bars) * CHART_ROW_HEIGHT + 8
 
 
 def chart(entries: Sequence[tuple[str, str, str, int]]) -> Chart:
     """Horizontal bars, one per (key, label, amount text, cents) above zero,
-    scaled to the largest; integer geometry so the SVG is reproducible."""
+    scaled to the largest; whole percents, so the HTML is reproducible."""
     shown = [e for e in entries if e[3] > 0]
     largest = max((e[3] for e in shown), default=0)
-    bars = tuple(
-        ChartBar(
-            key,
-            label,
-            cents,
-            text,
-            4 + index * CHART_ROW_HEIGHT,
-            max(1, CHART_BAR_AREA * cents // largest),
+    return Chart(
+        tuple(
+            ChartBar(key, label, cents, text, max(1, 100 * cents // largest))
+            for key, label, text, cents in shown
         )
-        for index, (key, label, text, cents) in enumerate(shown)
     )
-    return Chart(bars)
 
 
 # --- Reading the facts a page of households needs ----------------------------------

@@ -135,7 +135,8 @@ def _after(response: Response) -> Response:
     app = ontzorging_app()
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
-    response.headers["Content-Security-Policy"] = CSP
+    # A view may set a policy of its own (views.DOCUMENT_CSP); else the strict one.
+    response.headers["Content-Security-Policy"] = getattr(g, "csp", None) or CSP
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
     if app.settings.web.secure_cookies:

@@ -37,6 +37,14 @@ OIDC_FLOW_COOKIE = "ontzorging_oidc"
 SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,119}$")
 QUARANTINE_SHOWN = 200
+# A monthly overview opened from the household page is a document of its own
+# (self-contained HTML from the monthly run, its style inline): its style may
+# apply, nothing else may run or load (sandbox: no script, no form, its own
+# origin).
+DOCUMENT_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 DONE_MESSAGES = frozenset(
     {"done_signal", "done_payment", "approval_recorded", "released", "rejected"}
 )
@@ -241,8 +249,10 @@ def overview(household_id: str, month: str, file_name: str) -> Any:
             household_id,
             {"file": file_name, "month": month},
         )
-    kind = "application/pdf" if file_name.endswith(".pdf") else "text/html; charset=utf-8"
-    return send_file(path, mimetype=kind, as_attachment=file_name.endswith(".pdf"))
+    if file_name.endswith(".pdf"):
+        return send_file(path, mimetype="application/pdf", as_attachment=True)
+    g.csp = DOCUMENT_CSP  # the overview's own inline style applies; nothing runs
+    return send_file(path, mimetype="text/html; charset=utf-8")
 
 
 @requires("coach")

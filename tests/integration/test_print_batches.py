@@ -121,17 +121,17 @@ def test_a_batch_puts_each_letter_in_its_language(march: Path, municipality: Eng
     assert html.count("<h1>") == len(IN_MARCH)
 
 
-def test_each_letters_chart_is_named_by_its_own_title(march: Path, municipality: Engine) -> None:
-    """In a batch every chart is an image named by its own <title>, in its
+def test_each_letters_chart_is_named_by_its_own_label(march: Path, municipality: Engine) -> None:
+    """In a batch every chart is an image named by its own label, in its
     letter's language; no id reference (which would name every chart after
     the first letter's)."""
     with municipality.connect() as conn:
         letters = list(letters_of_month(conn, march / "2026-03"))
     root = lxml.html.fromstring(batch_html(letters))
     charts = [
-        (letter.get("lang"), svg.find("title").text)
+        (letter.get("lang"), chart.get("aria-label"))
         for letter in root.find_class("letter")
-        for svg in letter.iter("{*}svg", "svg")
+        for chart in letter.find_class("chart")
     ]
     assert len(charts) == len(IN_MARCH)
     assert {lang for lang, _ in charts} == {"nl", "en"}
@@ -161,6 +161,24 @@ def test_a_batch_pdf_is_tagged_with_each_letters_language(
             LANGUAGE.get(hid, "nl") for hid in IN_MARCH
         ]
         assert all("/StructParents" in page.obj for page in document.pages)
+        # Each chart is a figure whose alternative text is its title; no figure
+        # without one (an HTML <figure> around it was one).
+        figures, stack = [], [tree.K]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, pikepdf.Array):
+                stack.extend(node)
+            elif isinstance(node, pikepdf.Dictionary) and "/S" in node:
+                if pikepdf.Name.Figure == node.S:
+                    figures.append(str(node.get("/Alt")))
+                if "/K" in node:
+                    stack.append(node.K)
+        titles = [
+            catalogue(lang).text("chart.title", month=catalogue(lang).month(MARCH))
+            for lang in ("nl", "en")
+        ]
+        assert sorted(set(figures)) == sorted(titles)
+        assert len(figures) == len(IN_MARCH)
 
 
 def _damaged(pdf: Path, tmp_path: Path, damage: Callable[[pikepdf.Pdf], None]) -> Path:

@@ -295,3 +295,25 @@ def test_four_eyes_in_the_web_bind_to_the_sha256_and_write_that_file(
     assert ("batch_approval", "fin.devries") in actions
     assert ("batch_approval", "fin.jansen") in actions
     assert ("file_downloaded", "fin.jansen") in actions
+
+
+def test_an_overview_keeps_its_own_style_and_runs_nothing(
+    web_app: Flask, web_home: WebHome
+) -> None:
+    """The overview is a self-contained document with its style inline: the
+    strict policy of the pages (style-src 'self') would show it unstyled, its
+    chart without bars. Its own policy lets the inline style apply and
+    nothing else: no script, no loads, a sandbox."""
+    client = signed_in(web_app, "coach.smit")
+    response = client.get("/households/A/overviews/2026-03/A.nl.html")
+    policy = dict(
+        [*part.split(" ", 1), ""][:2]
+        for part in response.headers["Content-Security-Policy"].split("; ")
+    )
+    assert "<style>" in response.text and 'class="bar-fill" style="width:' in response.text
+    assert policy["style-src"] == "'unsafe-inline'"
+    assert policy["default-src"] == "'none'" and "script-src" not in policy
+    assert "sandbox" in policy and policy["frame-ancestors"] == "'none'"
+    page = client.get("/households/A")
+    assert "style-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in page.headers["Content-Security-Policy"]
