@@ -57,6 +57,9 @@ INDEX_COLUMNS = ("household_id", "first_page", "pages", "language", "coach")
 _BODY_START, _BODY_END = "<body>\n", "</body>"
 _STYLE = re.compile(r"<style>.*?</style>", re.S)
 _BATCH_FILE = re.compile(r"^letters-\d{4}-\d{2}-\d{4}\.(pdf|csv)$")
+# What a printing that was killed may leave: a batch's HTML, Chromium's PDF
+# before it was finished, a temporary file of the atomic writer (all hidden).
+_LEFTOVER = re.compile(r"^\.letters-\d{4}-\d{2}-\d{4}\.")
 
 
 class PrintBatchError(Exception):
@@ -200,6 +203,7 @@ def write_print_batches(
     source = home_overviews_dir / format_month(month)
     directory = home_print_dir / format_month(month)
     directory.mkdir(parents=True, exist_ok=True)
+    _remove_leftovers(directory)
     chunks: dict[Path, list[Letter]] = {}
     made: list[Path] = []
 
@@ -275,4 +279,12 @@ def _remove_stale(directory: Path, keep: set[Path]) -> None:
     rewrite: an out-of-date batch must not go to the printer."""
     for path in directory.iterdir():
         if _BATCH_FILE.match(path.name) and path not in keep:
+            path.unlink(missing_ok=True)
+
+
+def _remove_leftovers(directory: Path) -> None:
+    """The hidden files of an earlier printing of the month that was killed
+    (the monthly run holds the run lock: no other printing is under way)."""
+    for path in directory.iterdir():
+        if _LEFTOVER.match(path.name):
             path.unlink(missing_ok=True)

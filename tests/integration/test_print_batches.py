@@ -272,3 +272,29 @@ def test_a_batch_that_cannot_be_tagged_by_letter_is_not_written(
         finish_batch(printed, pdf, letters)
     assert not pdf.exists()
     assert not [p for p in tmp_path.iterdir() if "letters-2026-03-0009" in p.name]
+
+
+def test_a_printing_that_was_killed_leaves_nothing_behind_the_next(
+    march: Path, municipality: Engine, chromium: Path, tmp_path: Path
+) -> None:
+    """A monthly run killed while printing leaves hidden files (a batch's HTML,
+    Chromium's unfinished PDF, a temporary file); the next printing of the
+    month removes them, and leaves what is not a batch's alone."""
+    month_dir = tmp_path / "print" / "2026-03"
+    month_dir.mkdir(parents=True)
+    leftovers = [
+        ".letters-2026-03-0001.html",
+        ".letters-2026-03-0002.printed.pdf",
+        ".letters-2026-03-0001.pdf.4242.139.pdf",
+        ".letters-2026-03-0001.csv.4242.139.tmp",
+    ]
+    for name in [*leftovers, "notes.txt", ".letters-of-the-coach.txt"]:
+        (month_dir / name).write_text("left over")
+    with municipality.connect() as conn:
+        write_print_batches(conn, march, tmp_path / "print", MARCH, chromium, batch_letters=500)
+    assert sorted(p.name for p in month_dir.iterdir()) == [
+        ".letters-of-the-coach.txt",
+        "letters-2026-03-0001.csv",
+        "letters-2026-03-0001.pdf",
+        "notes.txt",
+    ]
