@@ -31,7 +31,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 from sqlalchemy import Connection, select
 
-from ontzorging.adapters.files import replacing, write_text_atomically
+from ontzorging.adapters.files import replacing
 from ontzorging.adapters.repositories import household_pages
 from ontzorging.adapters.schema import signals
 from ontzorging.domain.periods import add_months, format_month, last_day, month_of
@@ -184,7 +184,8 @@ def write_caseload_report(
     reports_dir.mkdir(parents=True, exist_ok=True)
     stem = report_stem(month, coach)
     html_path, xlsx_path = reports_dir / f"{stem}.html", reports_dir / f"{stem}.xlsx"
-    write_text_atomically(html_path, _html(frame, month, coach))
+    with replacing(html_path) as temporary, temporary.open("w", encoding="utf-8") as out:
+        out.writelines(_html(frame, month, coach))
     _write_xlsx(frame, xlsx_path)
     return [html_path, xlsx_path]
 
@@ -199,12 +200,10 @@ def _attention(frame: pd.DataFrame) -> list[str]:
     return [c.text(keys[int(u)]) for u in frame["urgency"]]
 
 
-def _html(frame: pd.DataFrame, month: date, coach: str | None) -> str:
+def _html(frame: pd.DataFrame, month: date, coach: str | None) -> Iterator[str]:
+    """The report's HTML in pieces, a row at a time (100,000 rows are some
+    100 MB of HTML: never held whole, nor a dict per row)."""
     c = catalogue(REPORT_LANGUAGE)
-    rows = frame.assign(attention=_attention(frame)).to_dict("records")
-    for row in rows:
-        for column in ("month_number", "month_count"):
-            row[column] = None if pd.isna(row[column]) else int(row[column])
     title = (
         c.text("caseload.title_coach", month=c.month(month), coach=coach)
         if coach
@@ -213,15 +212,27 @@ def _html(frame: pd.DataFrame, month: date, coach: str | None) -> str:
     return (
         template_environment()
         .get_template("caseload.html.j2")
-        .render(
+        .generate(
             c=c,
             title=title,
-            rows=rows,
+            rows=_html_rows(frame),
+            count=len(frame),
             month=format_month(month),
             coach=coach or "",
             money_columns=MONEY_COLUMNS,
         )
     )
+
+
+def _html_rows(frame: pd.DataFrame) -> Iterator[dict[str, Any]]:
+    names = [str(name) for name in frame.columns]
+    columns = [frame[name].tolist() for name in names]
+    for values, attention in zip(zip(*columns, strict=True), _attention(frame), strict=True):
+        row = dict(zip(names, values, strict=True))
+        row["attention"] = attention
+        for column in ("month_number", "month_count"):
+            row[column] = None if pd.isna(row[column]) else int(row[column])
+        yield row
 
 
 def _euros(cents: int) -> Decimal:
