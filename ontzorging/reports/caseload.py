@@ -17,9 +17,11 @@ pandas (STYLE.md). Money stays integer cents until it is written:
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import closing
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -32,10 +34,18 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import Connection, select
 
 from ontzorging.adapters.files import replacing
-from ontzorging.adapters.repositories import household_pages
+from ontzorging.adapters.logs import event
+from ontzorging.adapters.process_pages import (
+    default_workers,
+    map_pages,
+    shareable_url,
+    worker_engine,
+)
+from ontzorging.adapters.repositories import household_pages, register_size
 from ontzorging.adapters.schema import signals
 from ontzorging.domain.periods import add_months, format_month, last_day, month_of
 from ontzorging.reports.overviews import (
+    MIN_PAGES_FOR_WORKERS,
     PAGE_HOUSEHOLDS,
     SIGNAL_LOOKAHEAD_MONTHS,
     catalogue,
@@ -67,6 +77,8 @@ XLSX_DATE_FORMAT = "yyyy-mm-dd"
 # Urgency tiers, most urgent first.
 URGENT_PAYMENT, URGENT_SHORTFALL, URGENT_NONE = 0, 1, 2
 
+_log = logging.getLogger(__name__)
+
 
 def coach_slug(coach: str) -> str:
     """A file-name part for a coach: "Coach Ünal" -> "coach-unal"."""
@@ -79,10 +91,22 @@ def report_stem(month: date, coach: str | None) -> str:
     return f"{stem}-{coach_slug(coach)}" if coach else stem
 
 
-def caseload_frame(conn: Connection, month: date, coach: str | None = None) -> pd.DataFrame:
-    """The report as a frame: money in integer ``*_cents`` columns, sorted by urgency."""
+def caseload_frame(
+    conn: Connection,
+    month: date,
+    coach: str | None = None,
+    *,
+    workers: int = 1,
+    page_households: int = PAGE_HOUSEHOLDS,
+) -> pd.DataFrame:
+    """The report as a frame: money in integer ``*_cents`` columns, sorted by urgency.
+
+    ``workers`` above 1: a register of more than ``MIN_PAGES_FOR_WORKERS``
+    pages is read by that many processes (the monthly run; never a web
+    request), when ``conn`` has no transaction open (the workers could not
+    see its changes). The frame is the same either way."""
     month = month_of(month)
-    frame = _households(conn, month, coach)
+    frame = _households(conn, month, coach, workers, page_households)
     frame = frame.merge(_open_signals(conn, month), on="household_id", how="left")
     frame["open_signals"] = frame["open_signals"].fillna("").astype(str)
     frame["urgency"] = URGENT_NONE
@@ -114,43 +138,92 @@ _HOUSEHOLD_COLUMNS = [
 ]
 
 
-def _households(conn: Connection, month: date, coach: str | None) -> pd.DataFrame:
+def _households(
+    conn: Connection, month: date, coach: str | None, workers: int, page_households: int
+) -> pd.DataFrame:
     """The households in ontzorging in ``month`` or with a creditor paid in it,
     with the figures of their statement (the one statement function, read a
     page of the register at a time)."""
-    rows = []
     wanted = coach.strip().casefold() if coach else None
-    for page in household_pages(conn, PAGE_HOUSEHOLDS):
-        statements = read_statements(conn, page, month)
-        for r in page:
-            if wanted is not None and r["coach"].strip().casefold() != wanted:
-                continue
-            f = statements.figures(r["household_id"])
-            if not (f.in_ontzorging or f.paid):
-                continue
-            rows.append(
-                (
-                    r["household_id"],
-                    r["name"],
-                    r["coach"],
-                    f.month_number if f.in_ontzorging else None,
-                    f.period.month_count if f.in_ontzorging else None,
-                    f.period.end,
-                    f.in_ontzorging,
-                    f.income_cents,
-                    f.paid_cents,
-                    f.payout_to_client_cents,
-                    f.shortfall_cents,
-                    len(f.paid),
-                    f.problem_payments,
-                )
-            )
+    url = None if conn.in_transaction() else shareable_url(conn)
+    total = register_size(conn)
+    if url is None or total <= page_households * MIN_PAGES_FOR_WORKERS:
+        workers = 1
+    event(logging.INFO, "caseload_reading", _log, households=total, workers=workers)
+    pages = household_pages(conn, page_households)
+    rows: list[tuple[Any, ...]] = []
+    if workers > 1 and url is not None:
+        done = map_pages(
+            ([dict(r) for r in page] for page in pages),
+            _rows_in_worker,
+            url,
+            workers,
+            initializer=_start_worker,
+            initargs=(month, wanted),
+        )
+        with closing(done):
+            for page_rows in done:
+                rows.extend(page_rows)
+    else:
+        for page in pages:
+            rows.extend(_page_rows(conn, page, month, wanted))
     frame = pd.DataFrame(rows, columns=_HOUSEHOLD_COLUMNS)
     frame[["month_number", "month_count"]] = frame[["month_number", "month_count"]].astype("Int64")
     frame["in_ontzorging"] = frame["in_ontzorging"].astype(bool)
     counts = _HOUSEHOLD_COLUMNS[7:]
     frame[counts] = frame[counts].astype("int64")
     return frame
+
+
+def _page_rows(
+    conn: Connection, page: Sequence[Mapping[str, Any]], month: date, wanted: str | None
+) -> list[tuple[Any, ...]]:
+    """The report's rows of one page of the register (``wanted``: a coach's
+    name, case-folded, or None for all)."""
+    statements = read_statements(conn, page, month)
+    rows = []
+    for r in page:
+        if wanted is not None and r["coach"].strip().casefold() != wanted:
+            continue
+        f = statements.figures(r["household_id"])
+        if not (f.in_ontzorging or f.paid):
+            continue
+        rows.append(
+            (
+                r["household_id"],
+                r["name"],
+                r["coach"],
+                f.month_number if f.in_ontzorging else None,
+                f.period.month_count if f.in_ontzorging else None,
+                f.period.end,
+                f.in_ontzorging,
+                f.income_cents,
+                f.paid_cents,
+                f.payout_to_client_cents,
+                f.shortfall_cents,
+                len(f.paid),
+                f.problem_payments,
+            )
+        )
+    return rows
+
+
+# In a worker process of caseload_frame: the month and the coach of the run.
+_worker_job: tuple[date, str | None] | None = None
+
+
+def _start_worker(month: date, wanted: str | None) -> None:
+    global _worker_job
+    _worker_job = (month, wanted)
+
+
+def _rows_in_worker(page: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """In a worker process: the report's rows of one page."""
+    if _worker_job is None:
+        raise RuntimeError("_rows_in_worker runs in a worker of caseload_frame")
+    month, wanted = _worker_job
+    with worker_engine().connect() as conn:
+        return _page_rows(conn, page, month, wanted)
 
 
 def _read(conn: Connection, query: Any, columns: list[str]) -> pd.DataFrame:
@@ -176,11 +249,18 @@ def _open_signals(conn: Connection, month: date) -> pd.DataFrame:
 
 
 def write_caseload_report(
-    conn: Connection, reports_dir: Path, month: date, *, coach: str | None = None
+    conn: Connection,
+    reports_dir: Path,
+    month: date,
+    *,
+    coach: str | None = None,
+    workers: int | None = None,
 ) -> list[Path]:
-    """Write ``reports/caseload-YYYY-MM[-coach].html`` and ``.xlsx``; returns both paths."""
+    """Write ``reports/caseload-YYYY-MM[-coach].html`` and ``.xlsx``; returns
+    both paths. ``workers``: processes that read a large register (default:
+    one per processor; see :func:`caseload_frame`)."""
     month = month_of(month)
-    frame = caseload_frame(conn, month, coach)
+    frame = caseload_frame(conn, month, coach, workers=workers or default_workers())
     reports_dir.mkdir(parents=True, exist_ok=True)
     stem = report_stem(month, coach)
     html_path, xlsx_path = reports_dir / f"{stem}.html", reports_dir / f"{stem}.xlsx"

@@ -153,10 +153,16 @@ def run_monthly(
                         workers=workers,
                     )
                     counts.update(printed.as_counts())
-                reports = write_caseload_report(conn, app.home.path("reports"), month)
+                # Nothing was written: end the reading transaction, so that the
+                # caseload's worker processes may read the register too.
+                conn.rollback()
+                reports = write_caseload_report(
+                    conn, app.home.path("reports"), month, workers=workers
+                )
                 if coach:
+                    conn.rollback()
                     reports += write_caseload_report(
-                        conn, app.home.path("reports"), month, coach=coach
+                        conn, app.home.path("reports"), month, coach=coach, workers=workers
                     )
                 counts["reports"] += len(reports)
             problems = written.pdf_failures + (printed.failures if printed else ())

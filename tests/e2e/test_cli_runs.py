@@ -247,5 +247,11 @@ def test_a_large_register_is_rendered_by_worker_processes(
     log = (root / "logs" / "ontzorging.log").read_text(encoding="utf-8")
     rendering = [line for line in log.splitlines() if "event=overviews_rendering" in line]
     assert len(rendering) == 1 and f"households={count} workers=2" in rendering[0]
+    # The caseload report reads the register with the same workers, and has
+    # a row for each household with an overview.
+    reading = [line for line in log.splitlines() if "event=caseload_reading" in line]
+    assert len(reading) == 1 and f"households={count} workers=2" in reading[0]
+    report = (root / "reports" / "caseload-2026-03.html").read_text(encoding="utf-8")
+    assert f'data-count="{count}"' in report
     for bsn in bsns[:50]:
         assert bsn not in log

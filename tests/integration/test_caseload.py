@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import Engine, update
 
-from ontzorging.adapters.schema import payment_instructions, signals
+from ontzorging.adapters.schema import households, payment_instructions, signals
 from ontzorging.allocation.allocate import allocate_due
 from ontzorging.intake.imports import import_file
 from ontzorging.reports.caseload import (
@@ -260,3 +260,45 @@ def test_no_bsn_in_the_report(municipality: Engine, tmp_path: Path) -> None:
                 for bsn in BSNS:
                     assert bsn not in text, (path.name, bsn)
     assert not list(tmp_path.glob(".*"))  # no temporary files left
+
+
+def _reading(caplog: pytest.LogCaptureFixture) -> list[dict[str, object]]:
+    return [
+        r.fields  # type: ignore[attr-defined]
+        for r in caplog.records
+        if r.getMessage() == "caseload_reading"
+    ]
+
+
+def test_worker_processes_read_the_same_report(
+    municipality: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Pages of one household read by two spawned processes, against the
+    same month read here: the same frame (the files are written from it)."""
+    caplog.set_level("INFO", logger="ontzorging.reports.caseload")
+    with municipality.connect() as conn:
+        alone = caseload_frame(conn, MARCH)
+    with municipality.connect() as conn:
+        pooled = caseload_frame(conn, MARCH, workers=2, page_households=1)
+    assert [f["workers"] for f in _reading(caplog)] == [1, 2]
+    pd.testing.assert_frame_equal(pooled, alone)
+    assert len(alone) == 6
+    with municipality.connect() as conn:
+        mine = caseload_frame(conn, MARCH, "coach bakker ", workers=2, page_households=1)
+    assert list(mine["household_id"]) == ["D", "C"]
+
+
+def test_an_open_transaction_is_read_in_process(
+    municipality: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    """What the caller changed and has not committed is in the report: worker
+    processes could not see it, so none are used."""
+    caplog.set_level("INFO", logger="ontzorging.reports.caseload")
+    with municipality.begin() as conn:
+        conn.execute(
+            update(households).where(households.c.household_id == "C").values(name="Hanna T.")
+        )
+        frame = caseload_frame(conn, MARCH, workers=2, page_households=1)
+        conn.rollback()
+    assert [f["workers"] for f in _reading(caplog)] == [1]
+    assert "Hanna T." in set(frame["name"])
