@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from ontzorging.reports.overviews import catalogue
 from ontzorging.reports.print_batches import (
     INDEX_COLUMNS,
+    Letter,
     PrintBatchError,
     batch_html,
     finish_batch,
@@ -181,6 +182,18 @@ def test_a_batch_pdf_is_tagged_with_each_letters_language(
         assert len(figures) == len(IN_MARCH)
 
 
+@pytest.fixture
+def one_batch(
+    march: Path, municipality: Engine, chromium: Path, tmp_path: Path
+) -> tuple[Path, list[Letter]]:
+    """March printed as one batch: its PDF and its letters."""
+    out = tmp_path / "print"
+    with municipality.connect() as conn:
+        write_print_batches(conn, march, out, MARCH, chromium, batch_letters=500)
+        letters = list(letters_of_month(conn, march / "2026-03"))
+    return out / "2026-03" / "letters-2026-03-0001.pdf", letters
+
+
 def _damaged(pdf: Path, tmp_path: Path, damage: Callable[[pikepdf.Pdf], None]) -> Path:
     with pikepdf.open(pdf) as document:
         damage(document)
@@ -215,18 +228,13 @@ def _loop(document: pikepdf.Pdf) -> None:
     ],
 )
 def test_a_damaged_outline_fails_the_batch_by_name(
-    march: Path,
-    municipality: Engine,
-    chromium: Path,
+    one_batch: tuple[Path, list[Letter]],
     tmp_path: Path,
     damage: Callable[[pikepdf.Pdf], None],
     message: str,
 ) -> None:
-    out = tmp_path / "print"
-    with municipality.connect() as conn:
-        write_print_batches(conn, march, out, MARCH, chromium, batch_letters=500)
-        letters = list(letters_of_month(conn, march / "2026-03"))
-    damaged = _damaged(out / "2026-03" / "letters-2026-03-0001.pdf", tmp_path, damage)
+    batch, letters = one_batch
+    damaged = _damaged(batch, tmp_path, damage)
     with pytest.raises(PrintBatchError, match=f"^damaged.pdf: {message}"):
         index_rows(damaged, letters)
 
@@ -255,18 +263,13 @@ def _one_element_twice(document: pikepdf.Pdf) -> None:
     ],
 )
 def test_a_batch_that_cannot_be_tagged_by_letter_is_not_written(
-    march: Path,
-    municipality: Engine,
-    chromium: Path,
+    one_batch: tuple[Path, list[Letter]],
     tmp_path: Path,
     damage: Callable[[pikepdf.Pdf], None],
     message: str,
 ) -> None:
-    out = tmp_path / "print"
-    with municipality.connect() as conn:
-        write_print_batches(conn, march, out, MARCH, chromium, batch_letters=500)
-        letters = list(letters_of_month(conn, march / "2026-03"))
-    printed = _damaged(out / "2026-03" / "letters-2026-03-0001.pdf", tmp_path, damage)
+    batch, letters = one_batch
+    printed = _damaged(batch, tmp_path, damage)
     pdf = tmp_path / "letters-2026-03-0009.pdf"
     with pytest.raises(PrintBatchError, match=f"^letters-2026-03-0009.pdf: {message}"):
         finish_batch(printed, pdf, letters)
